@@ -1,0 +1,394 @@
+"""prepbench command line: python -m src.bench.cli [--log-level L] COMMAND ...
+
+Only the standard library is imported here; each command imports what it needs when it runs, so `list` and
+`--help` answer at once. Exit codes: 0 ok, 1 engine failure, 2 user error, 3 inconsistent output,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+from .errors import EXIT_ENGINE_FAILURE, EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+EXAMPLES = """\
+examples:
+  prepbench list
+  prepbench data generate --rows 1000000 --numeric 8 --categorical 2 --text --missing-rate 0.1 --output data/1m.parquet
+  prepbench run --engine numpy --operator StandardScaler --input data/sample.csv
+  prepbench run --engine spark --operator Imputer --params '{"strategy": "median"}' --input data/sample.csv
+  prepbench pipeline --engine ray --operators Tokenizer HashingTF IDF --input data/sample.csv \\
+      --params '{"HashingTF": {"num_features": 1024}}'
+  prepbench pipeline --engine ray --ray-address 127.0.0.2:6379 \\
+      --ray-runtime-env-json '{"pip": ["pandas==2.2.3"]}' --operators StandardScaler --input data/sample.csv
+  prepbench compare --operators StandardScaler OneHotEncoder --input data/sample.csv
+  prepbench sweep --engines numpy spark --operators StandardScaler --rows 1e4 1e5 1e6 --out sweep.jsonl
+  prepbench report sweep.jsonl --out experiments/report
+
+exit codes: 0 ok, 1 engine failure, 2 user error, 3 output inconsistent with the reference, 130 interrupted
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake on one line, with a pointer to --help."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
+def _add_log_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    default = "INFO" if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        default=default,
+        help="logging level (default INFO); DEBUG also shows tracebacks",
+    )
+    parser.add_argument(
+        "--py4j-log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        default="WARNING" if top else argparse.SUPPRESS,
+        help="level of the py4j/Spark gateway logs",
+    )
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("engine and cluster options")
+    g.add_argument(
+        "--io-mode",
+        choices=("pandas", "engine"),
+        help="how Spark/Ray load the input: pandas on the driver, or the engine's own reader "
+        "(default: engine when a cluster address is given, else pandas)",
+    )
+    g.add_argument("--spark-master", help="Spark master URL, e.g. spark://host:7077 (default local[*])")
+    g.add_argument("--spark-driver-host", help="address executors use to reach this driver (cluster mode)")
+    g.add_argument(
+        "--spark-conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark configuration; repeatable"
+    )
+    g.add_argument(
+        "--ray-address",
+        help="Ray cluster to connect to: host:port, ray://host:10001 or auto (default: start a local Ray)",
+    )
+    g.add_argument("--ray-namespace", default="benchmark", help="Ray namespace (default: benchmark)")
+    g.add_argument(
+        "--ray-runtime-env-json",
+        metavar="JSON|@FILE",
+        help="Ray runtime_env as JSON text or @file.json (see docs/ray_runtime_env.md)",
+    )
+
+
+def _add_run_options(parser: argparse.ArgumentParser, output_default: str) -> None:
+    parser.add_argument("--input", required=True, help="input .csv or .parquet (local path, file://, s3://, hdfs://)")
+    parser.add_argument("--data-path", help="read the data from here instead of --input (both are recorded)")
+    parser.add_argument(
+        "--output", default=output_default, help=f"directory for result files (default {output_default})"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="timed repetitions (default 3)")
+    parser.add_argument("--warmup", type=int, default=1, help="discarded warm-up repetitions (default 1; 0 allowed)")
+    parser.add_argument(
+        "--params",
+        default="{}",
+        metavar="JSON",
+        help="operator parameters as JSON; for several operators keyed by operator name",
+    )
+    parser.add_argument("--include-io", action="store_true", help="time loading the input inside every repetition")
+    parser.add_argument(
+        "--check-rows",
+        type=int,
+        default=200_000,
+        help="rows compared with the numpy reference (evenly spaced sample; default 200000)",
+    )
+    parser.add_argument("--save-output", metavar="PATH", help="write the transformed columns to .parquet or .csv")
+    parser.add_argument(
+        "--allow-inconsistent",
+        action="store_true",
+        help="exit 0 even when the output differs from the reference (still recorded)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="prepbench",
+        description="Benchmark and cross-check ML preprocessing operators on numpy, scikit-learn, Spark MLlib and "
+        "Ray Data: same outputs on every engine, honest timings, memory and CPU.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_log_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    def command(name: str, help_text: str, **kwargs: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text, **kwargs)
+        _add_log_options(p, top=False)
+        return p
+
+    p = command("list", "list operators (kind, columns, parameters) and engines (installed or not)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command("run", "run one operator on one engine")
+    p.add_argument("--engine", required=True, help="numpy, sklearn, spark or ray")
+    p.add_argument("--operator", required=True, help="operator name (see: prepbench list)")
+    _add_run_options(p, "experiments/runs")
+    _add_engine_options(p)
+
+    p = command("pipeline", "run a chain of operators on one engine; each step reads the previous step's output")
+    p.add_argument("--engine", required=True, help="numpy, sklearn, spark or ray")
+    p.add_argument("--operators", required=True, nargs="+", help="operator names in order")
+    _add_run_options(p, "experiments/runs")
+    _add_engine_options(p)
+
+    p = command("compare", "run the same operators on several engines, each in its own process, and compare")
+    ops = p.add_mutually_exclusive_group(required=True)
+    ops.add_argument("--operator", help="one operator")
+    ops.add_argument("--operators", nargs="+", help="a pipeline of operators")
+    p.add_argument("--engines", nargs="+", help="engines to compare (default: every installed engine)")
+    p.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per engine (default 3600)")
+    _add_run_options(p, "experiments/reports")
+    _add_engine_options(p)
+
+    p = command("sweep", "grid of engines x operators x rows x columns, appended to a JSONL file; resumable")
+    p.add_argument("--engines", nargs="+", help="engines (default: every installed engine)")
+    p.add_argument("--operators", nargs="+", required=True, help="operators, each benchmarked on its own")
+    p.add_argument("--rows", nargs="+", required=True, type=float, help="row counts, e.g. 1e4 1e5 1e6")
+    p.add_argument("--cols", nargs="+", type=int, default=[8], help="numeric column counts (default 8)")
+    p.add_argument("--repeats", type=int, default=3, help="timed repetitions per cell (default 3)")
+    p.add_argument("--warmup", type=int, default=1, help="warm-up repetitions per cell (default 1)")
+    p.add_argument("--out", required=True, help="JSONL file the cells are appended to")
+    p.add_argument("--resume", action="store_true", help="skip cells already finished in --out")
+    p.add_argument("--timeout-per-cell", type=float, default=1800.0, help="seconds per cell (default 1800)")
+    p.add_argument("--data-dir", default="data/cache", help="where generated datasets are cached")
+    p.add_argument("--seed", type=int, default=42, help="seed of the generated data")
+    _add_engine_options(p)
+
+    p = command("report", "turn result files into Markdown and a self-contained HTML page with plots")
+    p.add_argument("results", nargs="+", help="run JSON, comparison JSON or sweep JSONL files (or directories)")
+    p.add_argument("--format", choices=("html", "md", "both"), default="both", help="output format (default both)")
+    p.add_argument("--out", default="experiments/report", help="output directory (default experiments/report)")
+
+    data = command("data", "dataset tools")
+    data_sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True, parser_class=Parser)
+    g = data_sub.add_parser(
+        "generate",
+        help="write a seeded synthetic dataset (.csv or .parquet)",
+        description="write a seeded synthetic dataset (.csv or .parquet)",
+    )
+    _add_log_options(g, top=False)
+    g.add_argument("--rows", type=lambda s: int(float(s)), default=1000, help="rows (default 1000; 1e6 allowed)")
+    g.add_argument("--numeric", type=int, default=4, help="numeric columns num_0.. (default 4)")
+    g.add_argument("--categorical", type=int, default=2, help="string columns cat_0.. (default 2)")
+    g.add_argument("--cardinality", type=int, default=20, help="distinct values per categorical column (default 20)")
+    g.add_argument("--text", action="store_true", help="add a 'text' column of documents")
+    g.add_argument("--vocab-size", type=int, default=2000, help="distinct words in the text (default 2000)")
+    g.add_argument("--missing-rate", type=float, default=0.0, help="share of nulls in the miss_* columns")
+    g.add_argument("--missing-cols", type=int, default=2, help="columns miss_0.. with nulls when --missing-rate > 0")
+    g.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    g.add_argument("--output", required=True, help="output path ending in .csv or .parquet")
+
+    cluster = command("cluster", "cluster tools")
+    cluster_sub = cluster.add_subparsers(
+        dest="cluster_command", metavar="SUBCOMMAND", required=True, parser_class=Parser
+    )
+    c = cluster_sub.add_parser(
+        "check",
+        help="check that every node has the same Python, packages, env vars and code",
+        description="check that every node has the same Python, packages, env vars and code",
+    )
+    _add_log_options(c, top=False)
+    c.add_argument("--engine", default="ray", choices=("ray",), help="cluster engine (ray)")
+    c.add_argument("--ray-address", help="Ray cluster address (default: a local Ray)")
+    c.add_argument("--ray-namespace", default="benchmark", help="Ray namespace (default: benchmark)")
+    c.add_argument("--ray-runtime-env-json", metavar="JSON|@FILE", help="runtime_env to apply on every node")
+    return parser
+
+
+def parse_params(text: str, operators: list[str]) -> dict[str, dict]:
+    """--params JSON -> parameters keyed by operator; a flat object applies to a single operator."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            f"malformed --params JSON at line {exc.lineno} column {exc.colno}: {exc.msg}; "
+            "example: --params '{\"with_mean\": false}'"
+        ) from None
+    if not isinstance(value, dict):
+        raise UserError(f"--params must be a JSON object, got {type(value).__name__}; example: '{{\"min\": -1}}'")
+    keyed = bool(value) and all(k in operators and isinstance(v, dict) for k, v in value.items())
+    if keyed:
+        return value
+    if len(set(operators)) > 1 and value:
+        raise UserError(
+            f"--params for several operators must be keyed by operator name, e.g. '{{\"{operators[0]}\": {{...}}}}'"
+        )
+    return {operators[0]: value} if value else {}
+
+
+def engine_options(args: argparse.Namespace, app_name: str):
+    from .engine import EngineOptions
+
+    return EngineOptions(
+        io_mode=args.io_mode,
+        spark_master=args.spark_master,
+        spark_driver_host=args.spark_driver_host,
+        spark_conf=list(args.spark_conf),
+        ray_address=args.ray_address,
+        ray_namespace=args.ray_namespace,
+        ray_runtime_env_json=args.ray_runtime_env_json,
+        app_name=app_name,
+    )
+
+
+def run_request(args: argparse.Namespace, engine: str, operators: list[str], command: str):
+    from .runner import RunRequest
+
+    return RunRequest(
+        engine=engine,
+        operators=operators,
+        input_path=args.input,
+        params_by_operator=parse_params(args.params, operators),
+        data_path=args.data_path,
+        output_dir=args.output,
+        repeats=args.repeats,
+        warmup=args.warmup,
+        include_io=args.include_io,
+        check_rows=args.check_rows,
+        save_output=args.save_output,
+        allow_inconsistent=args.allow_inconsistent,
+        command=command,
+        options=engine_options(args, f"prepbench-{'-'.join(operators)}"),
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .operators import get_operator
+    from .runner import execute
+    from .summary import print_run
+
+    operators = (
+        [get_operator(args.operator).name] if args.command == "run" else [get_operator(o).name for o in args.operators]
+    )
+    outcome = execute(run_request(args, args.engine, operators, args.command))
+    print_run(outcome.record, outcome.path)
+    return outcome.exit_code
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .summary import print_listing
+
+    print_listing(as_json=args.json)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    import time
+
+    from .generate import DatasetSpec, generate_table, write_table
+
+    spec = DatasetSpec(
+        rows=args.rows,
+        numeric=args.numeric,
+        categorical=args.categorical,
+        cardinality=args.cardinality,
+        text=args.text,
+        vocab_size=args.vocab_size,
+        missing_rate=args.missing_rate,
+        missing_cols=args.missing_cols,
+        seed=args.seed,
+    )
+    t0 = time.perf_counter()
+    table = generate_table(spec)
+    write_table(table, args.output)
+    print(
+        f"wrote {args.output}: {table.num_rows:,} rows x {table.num_columns} columns "
+        f"({', '.join(table.column_names)}) in {time.perf_counter() - t0:.1f} s"
+    )
+    return 0
+
+
+def cmd_cluster_check(args: argparse.Namespace) -> int:
+    from src.bench.engine import engine_installed
+
+    if not engine_installed("ray"):
+        raise UserError("engine 'ray' is not installed: pip install 'prepbench[ray]'")
+    from src.engines.ray.cluster_check import cluster_check
+    from src.engines.ray.runtime_env import read_runtime_env_arg
+
+    env = read_runtime_env_arg(args.ray_runtime_env_json) if args.ray_runtime_env_json else None
+    return cluster_check(args.ray_address, args.ray_namespace, env)
+
+
+def _module_command(module: str):
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        return importlib.import_module(module).main(args)
+
+    return handler
+
+
+HANDLERS = {
+    "list": cmd_list,
+    "run": cmd_run,
+    "pipeline": cmd_run,
+    "compare": _module_command("src.bench.compare"),
+    "sweep": _module_command("src.bench.sweep"),
+    "report": _module_command("src.bench.report"),
+    "data": cmd_generate,
+    "cluster": cmd_cluster_check,
+}
+
+
+def setup_logging(level: str, py4j_level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("prepbench").setLevel(level)
+    for name in ("py4j", "py4j.clientserver", "py4j.java_gateway"):
+        logging.getLogger(name).setLevel(py4j_level)
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        return f"prepbench: {prefix}{record.getMessage()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.log_level, args.py4j_log_level)
+    if not args.command:
+        parser.print_help()
+        return 0
+    debug = args.log_level == "DEBUG"
+    try:
+        return HANDLERS[args.command](args)
+    except UserError as exc:
+        print(f"prepbench: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("prepbench: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # an engine or environment failure: one line unless DEBUG
+        if debug:
+            raise
+        from .runner import condense
+
+        print(
+            f"prepbench: engine failure: {type(exc).__name__}: {condense(exc)} (--log-level DEBUG for details)",
+            file=sys.stderr,
+        )
+        return EXIT_ENGINE_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

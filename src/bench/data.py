@@ -1,0 +1,193 @@
+"""Input resolution (where the data is, its format and column kinds) and seeded dataset generation.
+
+Generated data obeys the input rules of the canonical semantics: no NaN, missing values only as null and only
+in the `miss_*` columns, numeric columns with a healthy spread, string categories, ASCII text.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .errors import UserError
+from .operators import NUMERIC, STRING
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+REMOTE_SCHEMES = ("s3", "s3a", "hdfs", "gs", "abfs")
+
+
+@dataclass(frozen=True)
+class InputSource:
+    """A dataset location with what every engine needs to read it the same way."""
+
+    path: str  # as the user gave it
+    uri: str  # scheme-qualified, or an absolute local path
+    scheme: str  # "local" or a remote scheme
+    format: str  # "csv" | "parquet"
+    size_bytes: int | None
+    schema: dict[str, str]  # column -> NUMERIC | STRING
+
+    @property
+    def is_local(self) -> bool:
+        return self.scheme == "local"
+
+
+def resolve_input(path: str) -> InputSource:
+    """Check that the input exists and is readable, and infer its column kinds from its head."""
+    parsed = urlparse(path)
+    scheme = parsed.scheme.lower() if len(parsed.scheme) > 1 else "local"
+    if scheme == "file":
+        path_local, scheme = parsed.path, "local"
+    else:
+        path_local = path
+    fmt = _format_of(path)
+    if scheme != "local":
+        if scheme not in REMOTE_SCHEMES:
+            raise UserError(f"unsupported input scheme '{scheme}://' in {path}; use a local path, s3:// or hdfs://")
+        from .remote import remote_schema  # only needed for remote inputs
+
+        return InputSource(path, path, scheme, fmt, None, remote_schema(path, fmt))
+    p = Path(path_local)
+    if not p.exists():
+        raise UserError(f"input file not found: {path}; check the path or create data with: prepbench data generate")
+    if p.is_dir() and fmt != "parquet":
+        raise UserError(f"input {path} is a directory; give a .csv or .parquet file, or a directory ending in .parquet")
+    size = _size(p)
+    if size == 0:
+        raise UserError(f"input file is empty: {path}; it needs a header row and data rows")
+    if p.is_file() and not os.access(p, os.R_OK):
+        raise UserError(f"input file is not readable: {path}; check its permissions")
+    schema = _infer_schema(str(p.resolve()), fmt, path)
+    return InputSource(path, str(p.resolve()), "local", fmt, size, schema)
+
+
+def _format_of(path: str) -> str:
+    suffix = Path(urlparse(path).path.rstrip("/")).suffix.lower()
+    if suffix not in FORMATS:
+        raise UserError(f"cannot tell the format of {path}: use a .csv or .parquet file")
+    return FORMATS[suffix]
+
+
+def _size(p: Path) -> int:
+    if p.is_file():
+        return p.stat().st_size
+    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+
+
+def kind_of_arrow_type(arrow_type) -> str | None:
+    """NUMERIC or STRING for the column types prepbench reads; None for anything else."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_null(arrow_type):
+        return NUMERIC
+    if pa.types.is_decimal(arrow_type) or pa.types.is_boolean(arrow_type):
+        return NUMERIC
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return STRING
+    return None
+
+
+def _infer_schema(uri: str, fmt: str, shown: str) -> dict[str, str]:
+    import pyarrow as pa
+
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            arrow_schema = pq.read_schema(uri) if Path(uri).is_file() else pq.ParquetDataset(uri).schema
+        else:
+            arrow_schema = _csv_head_schema(uri)
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {shown} as {fmt.upper()}: {_first_line(exc)}") from None
+    return schema_kinds(arrow_schema, shown)
+
+
+def schema_kinds(arrow_schema, shown: str) -> dict[str, str]:
+    """Map an Arrow schema to column kinds; unsupported types are refused with the column named."""
+    kinds: dict[str, str] = {}
+    for field in arrow_schema:
+        kind = kind_of_arrow_type(field.type)
+        if kind is None:
+            raise UserError(f"column '{field.name}' of {shown} has unsupported type {field.type}; use numbers or text")
+        kinds[field.name] = kind
+    if not kinds:
+        raise UserError(f"{shown} has no columns")
+    return kinds
+
+
+def csv_read_options(block_size: int = 1 << 22):
+    import pyarrow.csv as pcsv
+
+    return pcsv.ReadOptions(block_size=block_size)
+
+
+def csv_convert_options(schema: dict[str, str], columns: list[str] | None = None):
+    """Explicit column types so every engine parses a CSV the same way (empty field in a number = null)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    types = {c: (pa.float64() if k == NUMERIC else pa.string()) for c, k in schema.items()}
+    return pcsv.ConvertOptions(column_types=types, include_columns=columns, strings_can_be_null=False)
+
+
+def _csv_head_schema(uri: str):
+    import pyarrow.csv as pcsv
+
+    with open(uri, "rb") as f:
+        head = f.read(1 << 20)
+    if b"\x00" in head:
+        raise UserError(f"{uri} looks like a binary file, not CSV text")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the head
+            raise UserError(f"{uri} is not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
+    reader = pcsv.open_csv(uri, read_options=csv_read_options(1 << 20))
+    schema = reader.schema
+    batch = reader.read_next_batch() if schema else None
+    if batch is None or batch.num_rows == 0:
+        raise UserError(f"input file has a header but no data rows: {uri}")
+    if len(schema) == 1 and any(sep in schema[0].name for sep in (";", "\t", "|")):
+        raise UserError(
+            f"{uri} has one column named '{schema[0].name[:40]}'; prepbench reads comma-separated files — "
+            "convert the delimiter to ','"
+        )
+    return schema
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def read_arrow_table(source: InputSource, columns: list[str]):
+    """Read the columns into an Arrow table with the types of `source.schema` (single-machine engines)."""
+    import pyarrow as pa
+
+    filesystem, path = (None, source.uri)
+    if not source.is_local:
+        from .remote import arrow_filesystem
+
+        filesystem, path = arrow_filesystem(source.uri)
+    try:
+        if source.format == "parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path, columns=columns, filesystem=filesystem)
+            return table.cast(pa.schema([(c, _arrow_type(source.schema[c])) for c in columns]))
+        import pyarrow.csv as pcsv
+
+        stream = filesystem.open_input_stream(path) if filesystem else path
+        return pcsv.read_csv(
+            stream, read_options=csv_read_options(), convert_options=csv_convert_options(source.schema, columns)
+        )
+    except pa.ArrowInvalid as exc:
+        raise UserError(f"cannot read {source.path}: {_first_line(exc)}") from None
+
+
+def _arrow_type(kind: str):
+    import pyarrow as pa
+
+    return pa.float64() if kind == NUMERIC else pa.string()

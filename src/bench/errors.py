@@ -1,0 +1,19 @@
+"""The two kinds of failure prepbench reports, and their exit codes.
+
+A UserError is something the user can fix (bad path, bad flag, bad JSON); the CLI prints its message on one
+line and exits 2. An EngineError is the engine failing on valid input; the CLI exits 1.
+"""
+
+EXIT_OK = 0
+EXIT_ENGINE_FAILURE = 1
+EXIT_USER_ERROR = 2
+EXIT_INCONSISTENT = 3
+EXIT_INTERRUPTED = 130
+
+
+class UserError(Exception):
+    """A mistake in the user's input; the message names the problem and the fix, on one line."""
+
+
+class EngineError(Exception):
+    """An engine failed on valid input; the message is the engine's own, condensed to one line."""

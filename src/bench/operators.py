@@ -1,0 +1,226 @@
+"""Operator specifications: what each operator is, its parameters, and which columns it reads and writes.
+
+This module is engine-neutral and imports nothing heavy, so `list` and `--help` stay fast. The canonical
+semantics of each operator are in docs/operators.md and are implemented by the numpy engine (the oracle).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import UserError
+
+# Kinds of column an operator reads or writes.
+NUMERIC = "numeric"  # float64, null allowed only where an operator says so (Imputer input)
+STRING = "string"  # categorical values or text documents
+INDEX = "index"  # 0-based integer category index, null for unseen values
+TOKENS = "tokens"  # list of strings
+VECTOR = "vector"  # sparse vector of float64 (one-hot, term frequencies, tf-idf)
+
+COLUMN_KINDS = (NUMERIC, STRING, INDEX, TOKENS, VECTOR)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One operator parameter: its type, default and allowed values."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    choices: tuple[Any, ...] | None = None
+    minimum: float | None = None
+
+    def validate(self, operator: str, value: Any) -> Any:
+        if self.type is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, self.type) or (self.type is not bool and isinstance(value, bool)):
+            raise UserError(
+                f"{operator}: parameter '{self.name}' must be {self.type.__name__}, got {type(value).__name__} "
+                f"{value!r}; e.g. --params '{{\"{self.name}\": {_json_literal(self.default)}}}'"
+            )
+        if self.choices is not None and value not in self.choices:
+            raise UserError(
+                f"{operator}: parameter '{self.name}' must be one of {', '.join(map(str, self.choices))}, got {value!r}"
+            )
+        if self.minimum is not None and value < self.minimum:
+            raise UserError(f"{operator}: parameter '{self.name}' must be >= {self.minimum:g}, got {value!r}")
+        return value
+
+
+def _json_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+@dataclass(frozen=True)
+class OperatorSpec:
+    """An operator as prepbench defines it, independent of any engine."""
+
+    name: str
+    kind: str  # "stateful" (fit learns statistics) or "stateless"
+    description: str
+    input_kinds: tuple[str, ...]
+    output_kind: str
+    default_inputs: tuple[str, ...]  # column names or glob patterns, resolved against the data
+    output_suffix: str
+    rtol: float  # relative tolerance of float outputs against the reference; 0 = exact
+    params: tuple[Param, ...] = ()
+    # An input of this kind is first turned into an accepted kind by the named operator (text -> tokens -> tf).
+    prerequisites: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stateful(self) -> bool:
+        return self.kind == "stateful"
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+    def resolve_params(self, given: dict[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with the given values, validated; unknown names are refused."""
+        known = {p.name for p in self.params} | {"input_cols", "output_cols"}
+        for name in given:
+            if name not in known:
+                close = difflib.get_close_matches(name, sorted(known), n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                raise UserError(
+                    f"{self.name}: unknown parameter '{name}'; {hint}valid parameters: {', '.join(sorted(known))}"
+                )
+        resolved = {p.name: p.default for p in self.params}
+        for p in self.params:
+            if p.name in given:
+                resolved[p.name] = p.validate(self.name, given[p.name])
+        if self.name == "MinMaxScaler" and resolved["min"] >= resolved["max"]:
+            raise UserError(f"MinMaxScaler: 'min' ({resolved['min']}) must be smaller than 'max' ({resolved['max']})")
+        return resolved
+
+
+_SCALER_INPUTS = (NUMERIC,)
+
+OPERATORS: dict[str, OperatorSpec] = {
+    spec.name: spec
+    for spec in (
+        OperatorSpec(
+            name="StandardScaler",
+            kind="stateful",
+            description="(x - mean) / population std per column; a constant column gives 0",
+            input_kinds=_SCALER_INPUTS,
+            output_kind=NUMERIC,
+            default_inputs=("num_*",),
+            output_suffix="scaled",
+            rtol=1e-9,
+            params=(
+                Param("with_mean", bool, True, "subtract the column mean"),
+                Param("with_std", bool, True, "divide by the population standard deviation"),
+            ),
+        ),
+        OperatorSpec(
+            name="MinMaxScaler",
+            kind="stateful",
+            description="(x - min) / (max - min) mapped to [min, max]; a constant column gives 'min'",
+            input_kinds=_SCALER_INPUTS,
+            output_kind=NUMERIC,
+            default_inputs=("num_*",),
+            output_suffix="minmax",
+            rtol=1e-12,
+            params=(
+                Param("min", float, 0.0, "lower end of the output range"),
+                Param("max", float, 1.0, "upper end of the output range"),
+            ),
+        ),
+        OperatorSpec(
+            name="Imputer",
+            kind="stateful",
+            description="replace nulls with a per-column statistic of the non-null values",
+            input_kinds=(NUMERIC,),
+            output_kind=NUMERIC,
+            default_inputs=("miss_*",),
+            output_suffix="imputed",
+            rtol=1e-12,
+            params=(
+                Param(
+                    "strategy",
+                    str,
+                    "mean",
+                    "mean | median (lower median) | mode (ties: smallest) | constant",
+                    choices=("mean", "median", "mode", "constant"),
+                ),
+                Param("fill_value", float, 0.0, "the value used by strategy 'constant'"),
+            ),
+        ),
+        OperatorSpec(
+            name="StringIndexer",
+            kind="stateful",
+            description="0-based rank of the value among the sorted distinct training values; unseen -> null",
+            input_kinds=(STRING,),
+            output_kind=INDEX,
+            default_inputs=("cat_*",),
+            output_suffix="index",
+            rtol=0.0,
+        ),
+        OperatorSpec(
+            name="OneHotEncoder",
+            kind="stateful",
+            description="K-dim 0/1 sparse vector over the sorted distinct training values; unseen/null -> zeros",
+            input_kinds=(STRING, INDEX),
+            output_kind=VECTOR,
+            default_inputs=("cat_*",),
+            output_suffix="onehot",
+            rtol=0.0,
+        ),
+        OperatorSpec(
+            name="Tokenizer",
+            kind="stateless",
+            description="ASCII-lowercase, split on runs of whitespace, drop empty tokens",
+            input_kinds=(STRING,),
+            output_kind=TOKENS,
+            default_inputs=("text",),
+            output_suffix="tokens",
+            rtol=0.0,
+        ),
+        OperatorSpec(
+            name="HashingTF",
+            kind="stateless",
+            description="term counts at murmur3_x86_32(utf8(token), seed 42) mod num_features (Spark's hashing)",
+            input_kinds=(TOKENS,),
+            output_kind=VECTOR,
+            default_inputs=("text",),
+            output_suffix="tf",
+            rtol=0.0,
+            params=(
+                Param("num_features", int, 1 << 18, "size of the hashed feature space", minimum=1),
+                Param("binary", bool, False, "1 instead of the term count"),
+            ),
+            prerequisites={STRING: "Tokenizer"},
+        ),
+        OperatorSpec(
+            name="IDF",
+            kind="stateful",
+            description="tf * ln((n + 1) / (df + 1)); idf = 0 where df < min_doc_freq",
+            input_kinds=(VECTOR,),
+            output_kind=VECTOR,
+            default_inputs=("text",),
+            output_suffix="tfidf",
+            rtol=1e-12,
+            params=(Param("min_doc_freq", int, 0, "terms in fewer documents get idf 0", minimum=0),),
+            prerequisites={STRING: "HashingTF", TOKENS: "HashingTF"},
+        ),
+    )
+}
+
+
+def get_operator(name: str) -> OperatorSpec:
+    """The spec of an operator; an unknown name is a UserError suggesting the closest one."""
+    if name in OPERATORS:
+        return OPERATORS[name]
+    by_lower = {n.lower(): n for n in OPERATORS}
+    if name.lower() in by_lower:
+        return OPERATORS[by_lower[name.lower()]]
+    close = difflib.get_close_matches(name, list(OPERATORS), n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise UserError(f"unknown operator '{name}'; {hint}available: {', '.join(OPERATORS)} (see: prepbench list)")

@@ -1,0 +1,240 @@
+"""One benchmark run: start the engine, load, time the repetitions, check the output, write the result.
+
+The boundaries are the measurement protocol of DESIGN.md: engine start and data load are timed apart from the
+operator; one repetition is every step's fit and transform plus `materialize`, the action that computes every
+output column; warm-ups are discarded; the output of the last repetition is compared with the numpy reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .consistency import compare_outputs, sample_rows
+from .data import InputSource, resolve_input
+from .engine import Engine, EngineOptions, create_engine, engine_version
+from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError
+from .measure import ResourceSampler, summarize
+from .plan import Step, output_columns, plan_pipeline
+from .results import SCHEMA_VERSION, ensure_writable_dir, environment, run_file_name, utc_now, write_json_atomic
+
+log = logging.getLogger("prepbench")
+
+
+@dataclass
+class RunRequest:
+    engine: str
+    operators: list[str]
+    input_path: str
+    params_by_operator: dict[str, dict] = field(default_factory=dict)
+    data_path: str | None = None
+    output_dir: str = "experiments/runs"
+    repeats: int = 3
+    warmup: int = 1
+    include_io: bool = False
+    check_rows: int = 200_000
+    save_output: str | None = None
+    allow_inconsistent: bool = False
+    command: str = "run"
+    options: EngineOptions = field(default_factory=EngineOptions)
+
+
+@dataclass
+class RunOutcome:
+    record: dict[str, Any]
+    path: Path | None
+    exit_code: int
+
+
+def validate_request(req: RunRequest) -> None:
+    if req.repeats < 1:
+        raise UserError(f"--repeats must be at least 1, got {req.repeats}")
+    if req.warmup < 0:
+        raise UserError(f"--warmup must be 0 or more, got {req.warmup}")
+    if req.check_rows < 1:
+        raise UserError(f"--check-rows must be at least 1, got {req.check_rows}")
+    if req.save_output and Path(req.save_output).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise UserError(f"--save-output must end in .csv or .parquet, got {req.save_output}")
+
+
+def execute(req: RunRequest) -> RunOutcome:
+    """Run the request; user mistakes raise UserError before anything is written."""
+    validate_request(req)
+    out_dir = ensure_writable_dir(req.output_dir)
+    source = resolve_input(req.data_path or req.input_path)
+    steps = plan_pipeline(req.operators, req.params_by_operator, source.schema)
+    engine = create_engine(req.engine, req.options)
+    labels = {s.name: engine.implementation(s.name) for s in steps}
+    started = utc_now()
+    record: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "command": req.command,
+        "status": "running",
+        "engine": {"name": req.engine, "version": engine_version(req.engine)},
+        "operators": req.operators,
+        "steps": [s.describe() for s in steps],
+        "implementations": labels,
+        "dataset": _dataset_info(req, source),
+        "parameters": {
+            "repeats": req.repeats,
+            "warmup": req.warmup,
+            "include_io": req.include_io,
+            "check_rows": req.check_rows,
+            "params": req.params_by_operator,
+            "io_mode": req.options.io_mode,
+        },
+        "started_at": started.isoformat(),
+    }
+    path = out_dir / run_file_name(req.engine, req.operators, started)
+    try:
+        _measure(engine, source, steps, req, record)
+    except UserError:
+        raise
+    except KeyboardInterrupt:
+        record.update(status="interrupted", finished_at=utc_now().isoformat())
+        record["environment"] = environment(include_java=req.engine == "spark")
+        write_json_atomic(path, record)
+        raise
+    except Exception as exc:  # the engine failed on valid input: record it, never report it as success
+        log.debug("engine failure", exc_info=True)
+        record.update(status="failed", error={"type": type(exc).__name__, "message": condense(exc)})
+        record["finished_at"] = utc_now().isoformat()
+        record["environment"] = environment(include_java=req.engine == "spark")
+        write_json_atomic(path, record)
+        return RunOutcome(record, path, EXIT_ENGINE_FAILURE)
+    finally:
+        engine.stop()
+    record["finished_at"] = utc_now().isoformat()
+    record["environment"] = environment(include_java=req.engine == "spark")
+    write_json_atomic(path, record)
+    inconsistent = record["status"] == "inconsistent" and not req.allow_inconsistent
+    return RunOutcome(record, path, EXIT_INCONSISTENT if inconsistent else EXIT_OK)
+
+
+def condense(exc: BaseException) -> str:
+    """The engine's own message on one line, without JVM or Ray stack frames."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    useful = [ln for ln in lines if not ln.startswith(("at ", "File ", "Traceback", "...", "^"))]
+    text = (useful or lines or [type(exc).__name__])[0]
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _dataset_info(req: RunRequest, source: InputSource) -> dict[str, Any]:
+    return {
+        "input": req.input_path,
+        "data_path": req.data_path,
+        "uri": source.uri,
+        "format": source.format,
+        "bytes": source.size_bytes,
+        "columns": len(source.schema),
+    }
+
+
+def _needed_columns(steps: list[Step]) -> list[str]:
+    produced = set(output_columns(steps))
+    return list(dict.fromkeys(c for s in steps for c in s.input_cols if c not in produced))
+
+
+def _measure(engine: Engine, source: InputSource, steps: list[Step], req: RunRequest, record: dict) -> None:
+    columns = _needed_columns(steps)
+    outputs = output_columns(steps)
+    t0 = time.perf_counter()
+    info = engine.start()
+    startup = time.perf_counter() - t0
+    record["engine"].update(info, startup_seconds=startup)
+    log.info("%s: engine started in %.2f s", engine.name, startup)
+    t0 = time.perf_counter()
+    data = engine.load(source, columns)
+    rows = engine.count(data)
+    load = time.perf_counter() - t0
+    record["dataset"]["rows"] = rows
+    log.info("%s: loaded %s rows in %.2f s", engine.name, f"{rows:,}", load)
+
+    def repetition() -> tuple[float, float, Any]:
+        start = time.perf_counter()
+        current = engine.load(source, columns) if req.include_io else data
+        fit_seconds = 0.0
+        for step in steps:
+            state = None
+            if step.spec.stateful:
+                t = time.perf_counter()
+                state = engine.fit(step, current)
+                fit_seconds += time.perf_counter() - t
+            current = engine.transform(step, state, current)
+        result = engine.materialize(current, outputs)
+        return time.perf_counter() - start, fit_seconds, result
+
+    warmups, totals, fits, result = [], [], [], None
+    with ResourceSampler([os.getpid(), *engine.resource_pids()]) as sampler:
+        for i in range(req.warmup + req.repeats):
+            if result is not None:
+                engine.release(result)
+            total, fit, result = repetition()
+            is_warmup = i < req.warmup
+            (warmups if is_warmup else totals).append(total)
+            if not is_warmup:
+                fits.append(fit)
+            label = f"warm-up {i + 1}/{req.warmup}" if is_warmup else f"repetition {i - req.warmup + 1}/{req.repeats}"
+            log.info("%s: %s: %.4f s", engine.name, label, total)
+    summary = summarize(totals)
+    record["timing"] = {
+        "startup_seconds": startup,
+        "load_seconds": load,
+        "warmup_seconds": warmups,
+        "repetition_seconds": totals,
+        "fit_seconds": fits,
+        "transform_seconds": [t - f for t, f in zip(totals, fits)],
+        "summary": summary,
+        "fit_summary": summarize(fits),
+        "transform_summary": summarize([t - f for t, f in zip(totals, fits)]),
+        "rows_per_second": rows / summary["median"] if summary["median"] > 0 else None,
+    }
+    record["resources"] = sampler.result()
+    record["consistency"] = _check(engine, source, steps, columns, result, rows, req.check_rows)
+    record["status"] = "ok" if record["consistency"]["verdict"] == "ok" else "inconsistent"
+    if req.save_output:
+        from .save import save_outputs
+
+        kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
+        save_outputs(engine.collect(result, outputs, None), kinds, req.save_output)
+        record["saved_output"] = req.save_output
+    engine.release(result)
+
+
+def _check(engine: Engine, source: InputSource, steps: list[Step], columns: list[str], result: Any, rows: int,
+           limit: int) -> dict[str, Any]:
+    """Compare the outputs of every explicit step with the numpy engine's, on a row sample for large data."""
+    checked = [c for s in steps if not s.implicit for c in s.output_cols]
+    kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
+    rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
+    sample = sample_rows(rows, limit)
+    checked_rows = rows if sample is None else len(sample)
+    if engine.name == "numpy":
+        return {"verdict": "ok", "reference": "itself (the numpy engine is the reference)", "rows_checked": rows}
+    t0 = time.perf_counter()
+    got = engine.collect(result, checked, sample)
+    reference = reference_outputs(source, steps, columns, checked, sample)
+    verdict = compare_outputs(got, reference, kinds, rtol)
+    verdict.update(reference="numpy", rows_checked=checked_rows, seconds=time.perf_counter() - t0)
+    if verdict["verdict"] != "ok":
+        bad = [f"{c} ({v.get('mismatches', '?')} rows)" for c, v in verdict["columns"].items() if v["verdict"] != "ok"]
+        log.warning("%s: output differs from the numpy reference in %s", engine.name, ", ".join(bad))
+    return verdict
+
+
+def reference_outputs(source: InputSource, steps: list[Step], columns: list[str], wanted: list[str],
+                      rows: Any) -> dict[str, Any]:
+    """The numpy engine's outputs of the same steps on the same input: the oracle."""
+    from src.engines.numpy.engine import NumpyEngine
+
+    ref = NumpyEngine(EngineOptions())
+    current = ref.load(source, columns)
+    for step in steps:
+        state = ref.fit(step, current) if step.spec.stateful else None
+        current = ref.transform(step, state, current)
+    return ref.collect(current, wanted, rows)
+

@@ -1,0 +1,101 @@
+"""Terminal output: the operator/engine listing and the summary of one run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .engine import ENGINES, engine_installed, engine_version
+from .operators import OPERATORS
+
+
+def listing() -> dict[str, Any]:
+    operators = [
+        {
+            "name": spec.name,
+            "kind": spec.kind,
+            "description": spec.description,
+            "input": f"{' or '.join(spec.input_kinds)} ({', '.join(spec.default_inputs)})",
+            "output": f"{spec.output_kind} (<input>_{spec.output_suffix})",
+            "params": {p.name: {"type": p.type.__name__, "default": p.default, "help": p.help} for p in spec.params},
+        }
+        for spec in OPERATORS.values()
+    ]
+    engines = [
+        {"name": e.name, "description": e.description, "installed": engine_installed(e.name),
+         "version": engine_version(e.name)}
+        for e in ENGINES.values()
+    ]
+    return {"operators": operators, "engines": engines}
+
+
+def print_listing(as_json: bool = False) -> None:
+    data = listing()
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    ops = Table(title="Operators", title_justify="left")
+    for col in ("operator", "kind", "input (default columns)", "output", "parameters (default)"):
+        ops.add_column(col)
+    for op in data["operators"]:
+        params = ", ".join(f"{k}={json.dumps(v['default'])}" for k, v in op["params"].items()) or "-"
+        ops.add_row(op["name"], op["kind"], op["input"], op["output"], params)
+    eng = Table(title="Engines", title_justify="left")
+    for col in ("engine", "what", "status", "version"):
+        eng.add_column(col)
+    for e in data["engines"]:
+        status = "installed" if e["installed"] else "[yellow]not installed[/]"
+        eng.add_row(e["name"], e["description"], status, e["version"] or "-")
+    console = Console()
+    console.print(ops)
+    console.print(eng)
+    console.print("All operators take input_cols and output_cols too; see docs/operators.md for the semantics.")
+
+
+def _fmt_bytes(n: float | None) -> str:
+    if not n:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+def print_run(record: dict[str, Any], path: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    status = record["status"]
+    title = f"{record['engine']['name']} · {' → '.join(record['operators'])} · {status}"
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    timing = record.get("timing")
+    if timing:
+        s = timing["summary"]
+        table.add_row("rows", f"{record['dataset']['rows']:,}")
+        table.add_row("median time", f"{s['median']:.4f} s")
+        table.add_row("IQR / min / max", f"{s['iqr']:.4f} / {s['min']:.4f} / {s['max']:.4f} s")
+        table.add_row("fit / transform (median)",
+                      f"{timing['fit_summary']['median']:.4f} / {timing['transform_summary']['median']:.4f} s")
+        table.add_row("rows/s", f"{timing['rows_per_second']:,.0f}" if timing["rows_per_second"] else "-")
+        table.add_row("engine start / load", f"{timing['startup_seconds']:.2f} / {timing['load_seconds']:.2f} s")
+        res = record.get("resources", {})
+        table.add_row("peak RSS / mean CPU", f"{_fmt_bytes(res.get('peak_rss_bytes'))} / "
+                                             f"{res.get('mean_cpu_percent', 0):.0f}%")
+        c = record.get("consistency", {})
+        table.add_row("consistency", f"{c.get('verdict')} ({c.get('rows_checked', 0):,} rows vs "
+                                     f"{c.get('reference', 'numpy')})")
+    impl = ", ".join(f"{k}: {v}" for k, v in record.get("implementations", {}).items())
+    table.add_row("implementation", impl)
+    if record.get("error"):
+        table.add_row("error", f"{record['error']['type']}: {record['error']['message']}")
+    console.print(table)
+    if path:
+        console.print(f"result: {path}")

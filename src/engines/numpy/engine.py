@@ -1,0 +1,34 @@
+"""The numpy engine: the canonical semantics in vectorised numpy, in this process. It is the oracle."""
+
+from __future__ import annotations
+
+import platform
+from typing import Any
+
+import numpy as np
+
+from src.bench.data import InputSource, read_arrow_table
+from src.bench.engine import Engine
+
+from .frame import Frame, canonical, from_arrow
+
+
+class NumpyEngine(Engine):
+    name = "numpy"
+    operators_package = "src.engines.numpy.operators"
+
+    def start(self) -> dict[str, Any]:
+        return {"version": np.__version__, "mode": "local", "python": platform.python_version(), "nodes": 1}
+
+    def load(self, source: InputSource, columns: list[str]) -> Frame:
+        return from_arrow(read_arrow_table(source, columns))
+
+    def count(self, data: Frame) -> int:
+        return data.n_rows
+
+    def materialize(self, data: Frame, columns: list[str]) -> Frame:
+        return data  # eager: every output array already exists
+
+    def collect(self, data: Frame, columns: list[str], rows: np.ndarray | None) -> dict[str, Any]:
+        frame = data if rows is None else data.take(rows)
+        return {c: canonical(frame[c]) for c in columns}

@@ -1,0 +1,54 @@
+"""An in-memory table of named columns, shared by the single-machine engines (numpy and scikit-learn).
+
+Numeric and index columns are float64 ndarrays (NaN = null); string and token columns are Arrow arrays, which
+keep millions of strings compact and give vectorised string kernels; vectors are scipy CSR matrices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+
+class Frame:
+    def __init__(self, columns: dict[str, Any], n_rows: int) -> None:
+        self.columns = columns
+        self.n_rows = n_rows
+
+    def __getitem__(self, name: str) -> Any:
+        return self.columns[name]
+
+    def with_columns(self, new: dict[str, Any]) -> Frame:
+        return Frame({**self.columns, **new}, self.n_rows)
+
+    def take(self, rows: np.ndarray) -> Frame:
+        return Frame({name: take_rows(col, rows) for name, col in self.columns.items()}, len(rows))
+
+
+def take_rows(column: Any, rows: np.ndarray) -> Any:
+    if isinstance(column, np.ndarray):
+        return column[rows]
+    if isinstance(column, (pa.Array, pa.ChunkedArray)):
+        return column.take(pa.array(rows))
+    return column[rows]  # scipy sparse
+
+
+def from_arrow(table: pa.Table) -> Frame:
+    """Numbers become float64 ndarrays with NaN for null; strings stay Arrow."""
+    columns: dict[str, Any] = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            columns[name] = col.combine_chunks()
+        else:
+            columns[name] = col.cast(pa.float64()).to_numpy().astype(np.float64, copy=False)
+    return Frame(columns, table.num_rows)
+
+
+def canonical(column: Any) -> Any:
+    """The form `Engine.collect` returns (see src/bench/engine.py)."""
+    if isinstance(column, (pa.Array, pa.ChunkedArray)):
+        return column.to_pylist()
+    return column

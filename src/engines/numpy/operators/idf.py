@@ -1,0 +1,27 @@
+"""IDF: tf * ln((n + 1) / (df + 1)), with idf = 0 for terms in fewer than min_doc_freq documents."""
+
+import numpy as np
+
+IMPLEMENTATION = "native"
+
+
+def inverse_document_frequency(tf, min_doc_freq: int) -> np.ndarray:
+    tf = tf.tocsr()
+    df = np.bincount(tf.indices[tf.data != 0], minlength=tf.shape[1])
+    idf = np.log((tf.shape[0] + 1.0) / (df + 1.0))
+    idf[df < min_doc_freq] = 0.0
+    return idf
+
+
+def fit(frame, step):
+    return [inverse_document_frequency(frame[c], step.params["min_doc_freq"]) for c in step.input_cols]
+
+
+def transform(frame, state, step):
+    out = {}
+    for name, col, idf in zip(step.output_cols, step.input_cols, state):
+        tf = frame[col].tocsr()
+        scaled = tf.copy()
+        scaled.data = tf.data * idf[tf.indices]
+        out[name] = scaled
+    return frame.with_columns(out)

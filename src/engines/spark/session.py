@@ -1,0 +1,404 @@
+"""One SparkSession per process, started the way a benchmark needs it.
+
+Why this module exists: a SparkSession is a process-wide singleton, and pyspark happily hands back an existing
+one that points at a different master or ignores the requested configuration. Here every request is checked
+(master syntax, driver host resolution, master reachability) *before* the JVM starts, so a user mistake is a
+one-line UserError instead of a long hang; a session whose master or explicit config differs from the request
+is stopped and replaced; and the defaults keep logs quiet and local mode sized for the machine.
+
+pyspark is imported lazily inside the functions, so `parse_spark_conf` and `sanitize_app_name` can be used by
+the CLI without paying for (or requiring) the pyspark import.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import re
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from src.bench.errors import UserError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MASTER = "local[*]"
+DEFAULT_APP_NAME = "prepbench"
+MAX_APP_NAME_LEN = 64
+REACHABILITY_TIMEOUT_S = 3.0
+SHUFFLE_PARTITIONS_PER_CORE = 2
+LOG_LEVELS = ("ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF")
+
+# Keys read only when the driver JVM is launched; changing them for a later session in the same process has no
+# effect because pyspark keeps the first JVM (the py4j gateway) for the life of the process.
+_JVM_LAUNCH_KEYS = ("spark.driver.memory", "spark.driver.extraJavaOptions", "spark.driver.extraClassPath",
+                    "spark.driver.extraLibraryPath", "spark.jars", "spark.jars.packages")
+
+_LOCAL_RE = re.compile(r"^local(?:\[(\*|[1-9][0-9]*)(?:,\s*([0-9]+))?\])?$")
+_APP_NAME_BAD_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class MasterSpec:
+    """A parsed master URL: local with a core count, or standalone with its host:port list."""
+
+    url: str
+    mode: str  # "local" | "standalone"
+    local_cores: int = 0
+    endpoints: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+
+
+@dataclass
+class _Request:
+    """What the current session was created with, to decide reuse versus replacement."""
+
+    master: str
+    config: dict[str, str]
+    driver_host: str | None
+
+
+_current: tuple[object, _Request] | None = None  # (SparkSession, request) made by get_spark
+_log_level: str | None = None  # the level last applied to the JVM
+_launch_keys: set[str] = set()  # keys passed when we launched the driver JVM; they persist as JVM system properties
+
+
+# --------------------------------------------------------------------------------------------- pure helpers
+
+
+def parse_spark_conf(items: list[str] | None) -> dict[str, str]:
+    """Turn repeated `--spark-conf KEY=VALUE` items into a dict (later items win).
+
+    Non-`spark.` keys are refused because Spark silently ignores them, which would hide a typo.
+    """
+    conf: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            raise UserError(f"--spark-conf {item!r} is malformed; expected KEY=VALUE, e.g. spark.executor.memory=2g")
+        if not key.startswith("spark."):
+            raise UserError(f"--spark-conf key {key!r} is not a Spark property; Spark property names start with "
+                            "'spark.' (e.g. spark.executor.memory=2g)")
+        conf[key] = value
+    return conf
+
+
+def sanitize_app_name(name: str | None) -> str:
+    """Reduce an app name to safe printable ASCII of bounded length (it ends up in logs, UIs and paths)."""
+    cleaned = _APP_NAME_BAD_CHARS.sub("_", name or "").strip("_.-")
+    return cleaned[:MAX_APP_NAME_LEN].rstrip("_.-") or DEFAULT_APP_NAME
+
+
+def parse_master(master: str | None) -> MasterSpec:
+    """Validate a master URL: `local`, `local[N]`, `local[*]`, `local[N,F]`, or `spark://host:port[,host:port]`."""
+    url = (master or DEFAULT_MASTER).strip()
+    match = _LOCAL_RE.match(url)
+    if match:
+        cores = match.group(1)
+        count = 1 if cores is None else (os.cpu_count() or 1) if cores == "*" else int(cores)
+        return MasterSpec(url=url, mode="local", local_cores=count)
+    if url.startswith("spark://"):
+        return MasterSpec(url=url, mode="standalone", endpoints=_parse_endpoints(url))
+    raise UserError(f"Spark master {url!r} is not supported; use local[*], local[N] or spark://host:port")
+
+
+def _parse_endpoints(url: str) -> tuple[tuple[str, int], ...]:
+    """Split `spark://h1:p1,h2:p2` into (host, port) pairs; Spark requires an explicit port."""
+    endpoints = []
+    for part in url[len("spark://"):].split(","):
+        host, sep, port = part.strip().rpartition(":")
+        host = host.strip("[]")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise UserError(f"Spark master {url!r} is malformed; use spark://host:port (e.g. spark://10.0.0.5:7077)")
+        endpoints.append((host, int(port)))
+    return tuple(endpoints)
+
+
+def _check_log_level(level: str) -> None:
+    if level.upper() not in LOG_LEVELS:
+        raise UserError(f"Spark log level {level!r} is not valid; use one of {', '.join(LOG_LEVELS)}")
+
+
+def resolve_host(host: str, what: str) -> list[str]:
+    """Resolve a host name to its IP addresses (IPv4 first), or raise a one-line UserError."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UserError(f"{what} {host!r} cannot be resolved ({reason}); "
+                        "give an IP address or a host name this machine can resolve") from None
+    addrs = sorted({info[4][0] for info in infos}, key=lambda a: (":" in a, a))
+    return addrs
+
+
+def check_master_reachable(spec: MasterSpec, timeout_s: float = REACHABILITY_TIMEOUT_S) -> None:
+    """Fail fast when no master endpoint accepts TCP: Spark itself would retry registration for a minute."""
+    failures = []
+    for host, port in spec.endpoints:
+        resolve_host(host, "Spark master host")
+        try:
+            with socket.create_connection((host, port), timeout=timeout_s):
+                return
+        except OSError as exc:
+            failures.append(f"{host}:{port} {_describe_socket_error(exc)}")
+    raise UserError(f"Spark master {spec.url} is not reachable ({'; '.join(failures)}); start the master or "
+                    "pass the right --spark-master spark://host:port")
+
+
+def _describe_socket_error(exc: OSError) -> str:
+    """Short reason for a failed connect, e.g. 'connection refused' or 'timed out'."""
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def driver_host_conf(driver_host: str) -> dict[str, str]:
+    """spark.driver.host as given; bind to that address when it is this machine's, else to all interfaces.
+
+    Binding everywhere covers NAT and containers, where the advertised address is not a local interface.
+    """
+    addrs = resolve_host(driver_host, "--spark-driver-host")
+    local = next((a for a in addrs if _is_local_address(a)), None)
+    return {"spark.driver.host": driver_host, "spark.driver.bindAddress": local or "0.0.0.0"}
+
+
+def _is_local_address(addr: str) -> bool:
+    """True when a socket can bind to addr, i.e. it belongs to this machine."""
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.bind((addr, 0))
+        return True
+    except OSError:
+        return False
+
+
+def _is_loopback_only(spec: MasterSpec) -> bool:
+    """Local mode, or a standalone master on loopback (so every worker is on this machine): the driver can stay
+    on loopback, which needs no network and exposes no port."""
+    if spec.mode == "local":
+        return True
+    for host, _ in spec.endpoints:
+        if host != "localhost" and not _is_loopback_ip(host):
+            return False
+    return True
+
+
+def _is_loopback_ip(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_conf(spec: MasterSpec, app_name: str, config: dict[str, str], driver_host: str | None,
+               log_level: str) -> dict[str, str]:
+    """All settings for a new session: quiet, UI off, Arrow on, sized partitions; the user's config wins."""
+    conf = {
+        "spark.master": spec.url,
+        "spark.app.name": sanitize_app_name(app_name),
+        "spark.api.mode": "classic",
+        "spark.log.level": log_level,
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+    }
+    cores = spec.local_cores if spec.mode == "local" else int(config.get("spark.cores.max", "0") or 0)
+    if cores > 0:
+        conf["spark.sql.shuffle.partitions"] = str(SHUFFLE_PARTITIONS_PER_CORE * cores)
+    if driver_host is None and _is_loopback_only(spec):
+        driver_host = "127.0.0.1"
+    if driver_host is not None:
+        conf.update(driver_host_conf(driver_host))
+    conf.update(config)
+    return conf
+
+
+# --------------------------------------------------------------------------------------------- sessions
+
+
+def get_spark(app_name: str, master: str | None = None, config: dict[str, str] | None = None,
+              driver_host: str | None = None, *, log_level: str = "WARN") -> SparkSession:
+    """Return a SparkSession for this master and config, reusing the current one only when it matches.
+
+    Everything that can be checked without a JVM (master syntax, driver host, master reachability) is checked
+    first, so an existing session is not torn down for a request that cannot succeed.
+    """
+    spec = parse_master(master)
+    config = dict(config or {})
+    level = config.get("spark.log.level", log_level).upper()
+    _check_log_level(level)
+    if driver_host is not None:
+        driver_host = driver_host.strip()
+        resolve_host(driver_host, "--spark-driver-host")
+    if spec.mode == "standalone":
+        check_master_reachable(spec)
+    request = _Request(master=spec.url, config=config, driver_host=driver_host)
+    existing = _active_session()
+    if existing is not None:
+        if _matches(existing, request):
+            _set_log_level(existing, level)
+            return existing
+        log.info("stopping the Spark session on %s to start one on %s", _master_of(existing), spec.url)
+        stop_spark()
+    return _start(spec, app_name, request, level)
+
+
+def stop_spark() -> None:
+    """Stop the current SparkSession (ours or anyone's) so the next get_spark starts fresh."""
+    global _current
+    _current = None
+    session = _active_session()
+    if session is None:
+        return
+    from py4j.protocol import Py4JError
+
+    try:
+        session.stop()
+    except (Py4JError, OSError) as exc:  # the JVM may already be gone; nothing left to stop then
+        log.debug("ignoring error while stopping Spark: %s", exc)
+
+
+def wait_for_executors(spark: SparkSession, count: int, timeout_s: float = 60.0) -> int:
+    """Block until `count` executors have registered, so timed work does not include executor start-up."""
+    deadline = time.monotonic() + timeout_s
+    registered = executor_count(spark)
+    while registered < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+        registered = executor_count(spark)
+    if registered < count:
+        raise UserError(f"only {registered} of {count} Spark executors registered within {timeout_s:.0f} s on "
+                        f"{spark.sparkContext.master}; check that the workers have enough free cores and memory "
+                        "for spark.executor.cores / spark.executor.memory")
+    return registered
+
+
+def executor_count(spark: SparkSession) -> int:
+    """Registered executors, excluding the driver (0 in local mode, where the driver does the work)."""
+    sc = spark.sparkContext
+    if _mode_of(sc.master) == "local":
+        return 0
+    return max(int(sc._jsc.sc().getExecutorMemoryStatus().size()) - 1, 0)
+
+
+def spark_info(spark: SparkSession) -> dict:
+    """Facts about the session worth recording next to a benchmark result."""
+    sc = spark.sparkContext
+    conf = sc.getConf()
+    mode = _mode_of(sc.master)
+    return {
+        "spark_version": spark.version,
+        "master": sc.master,
+        "mode": mode,
+        "app_id": sc.applicationId,
+        "app_name": sc.appName,
+        "default_parallelism": sc.defaultParallelism,
+        "shuffle_partitions": int(spark.conf.get("spark.sql.shuffle.partitions")),
+        "executor_count": executor_count(spark),
+        "executor_cores": conf.get("spark.executor.cores", None),
+        "executor_memory": conf.get("spark.executor.memory", None),
+        "cores_max": conf.get("spark.cores.max", None),
+        "driver_memory": conf.get("spark.driver.memory", None),
+        "driver_host": conf.get("spark.driver.host", None),
+        "python": sc.pythonExec,
+    }
+
+
+def _start(spec: MasterSpec, app_name: str, request: _Request, log_level: str) -> SparkSession:
+    """Create the session; PYSPARK_PYTHON must be set first or executors run whatever `python3` is on PATH."""
+    global _current
+    from pyspark.core.context import SparkContext
+    from pyspark.sql import SparkSession
+
+    conf = build_conf(spec, app_name, request.config, request.driver_host, log_level)
+    _export_python(conf)
+    if SparkContext._gateway is None:
+        _launch_keys.update(conf)
+    else:
+        _warn_launch_keys(request.config)
+        _forget_launch_conf(SparkContext._jvm, conf)
+    builder = SparkSession.Builder()
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    _current = None
+    _set_log_level(session, log_level)
+    _current = (session, request)
+    return session
+
+
+def _set_log_level(session: SparkSession, level: str) -> None:
+    """Apply the JVM log level, skipping a repeat on our own session (each call prints a line to stderr)."""
+    global _log_level
+    ours = _current is not None and _current[0] is session
+    if not ours or level != _log_level:
+        session.sparkContext.setLogLevel(level)
+        _log_level = level
+
+
+def _export_python(conf: dict[str, str]) -> None:
+    """Point executors (and the driver launcher) at this interpreter unless spark.pyspark.python names another."""
+    python = conf.get("spark.pyspark.python") or sys.executable
+    os.environ["PYSPARK_PYTHON"] = python
+    os.environ["PYSPARK_DRIVER_PYTHON"] = conf.get("spark.pyspark.driver.python") or sys.executable
+
+
+def _forget_launch_conf(jvm: object, conf: dict[str, str]) -> None:
+    """pyspark passes the first session's settings to the JVM as system properties, which every later SparkConf
+    loads as defaults; drop the ones this request does not set, or an old session's settings would leak in."""
+    for key in sorted(_launch_keys - conf.keys()):
+        jvm.java.lang.System.clearProperty(key)
+
+
+def _warn_launch_keys(config: dict[str, str]) -> None:
+    """The driver JVM outlives sessions, so launch-time keys given to a later session are ignored; say so."""
+    ignored = sorted(k for k in config if k in _JVM_LAUNCH_KEYS)
+    if ignored:
+        log.warning("the Spark driver JVM is already running in this process; %s take effect only in a new "
+                    "process", ", ".join(ignored))
+
+
+def _active_session() -> SparkSession | None:
+    """The live classic SparkSession of this process, if any (including one not made by get_spark)."""
+    if "pyspark" not in sys.modules:
+        return None
+    from pyspark.core.context import SparkContext
+    from pyspark.sql import SparkSession
+
+    if SparkContext._active_spark_context is None:
+        return None
+    session = SparkSession._instantiatedSession or SparkSession.getActiveSession()
+    if session is None or session.sparkContext._jsc is None:
+        return None
+    return session
+
+
+def _mode_of(master: str) -> str:
+    """Mode of any master string, including ones get_spark would not accept (a session made elsewhere)."""
+    if master.startswith("local"):
+        return "local"
+    return "standalone" if master.startswith("spark://") else "other"
+
+
+def _master_of(session: SparkSession) -> str:
+    return session.sparkContext.master
+
+
+def _matches(session: SparkSession, request: _Request) -> bool:
+    """Same master and same explicit settings; compared with the recorded request when we made the session."""
+    if _current is not None and _current[0] is session:
+        return _current[1] == request
+    if _master_of(session) != request.master:
+        return False
+    conf = session.sparkContext.getConf()
+    wanted = dict(request.config)
+    if request.driver_host is not None:
+        wanted["spark.driver.host"] = request.driver_host
+    return all(conf.get(key, None) == value for key, value in wanted.items())
