@@ -1,0 +1,186 @@
+"""End-to-end runs through the CLI on the numpy engine: result files, timings, saved outputs, data generation."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = str(ROOT / "data" / "sample.csv")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "src.bench.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+def only_result(directory: Path) -> dict:
+    files = list(directory.glob("*.json"))
+    assert len(files) == 1, files
+    return json.loads(files[0].read_text())
+
+
+def test_run_writes_a_complete_result(tmp_path: Path) -> None:
+    result = cli(
+        "run",
+        "--engine",
+        "numpy",
+        "--operator",
+        "StandardScaler",
+        "--input",
+        SAMPLE,
+        "--output",
+        str(tmp_path),
+        "--repeats",
+        "4",
+        "--warmup",
+        "2",
+    )
+    assert result.returncode == 0, result.stderr
+    record = only_result(tmp_path)
+    assert record["status"] == "ok"
+    assert record["consistency"]["verdict"] == "ok"
+    assert record["dataset"]["rows"] == 1000
+    assert record["steps"][0]["input_cols"] == ["num_0", "num_1", "num_2", "num_3"]
+    assert record["steps"][0]["output_cols"] == ["num_0_scaled", "num_1_scaled", "num_2_scaled", "num_3_scaled"]
+    timing = record["timing"]
+    assert len(timing["repetition_seconds"]) == 4 and len(timing["warmup_seconds"]) == 2
+    summary = timing["summary"]
+    assert summary["min"] <= summary["median"] <= summary["max"]
+    assert summary["median"] == float(np.median(timing["repetition_seconds"]))
+    assert timing["rows_per_second"] == 1000 / summary["median"]
+    for fit, transform, total in zip(timing["fit_seconds"], timing["transform_seconds"], timing["repetition_seconds"]):
+        assert abs(fit + transform - total) < 1e-9
+    assert record["resources"]["peak_rss_bytes"] > 10_000_000
+    env = record["environment"]
+    assert env["cpu_cores_logical"] >= 1 and env["python"] and env["memory_bytes"] > 0
+    assert record["implementations"] == {"StandardScaler": "native"}
+
+
+def test_warmup_zero_is_allowed(tmp_path: Path) -> None:
+    result = cli(
+        "run",
+        "--engine",
+        "numpy",
+        "--operator",
+        "Tokenizer",
+        "--input",
+        SAMPLE,
+        "--output",
+        str(tmp_path),
+        "--warmup",
+        "0",
+        "--repeats",
+        "1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert only_result(tmp_path)["timing"]["warmup_seconds"] == []
+
+
+def test_pipeline_text_chain_and_saved_output(tmp_path: Path) -> None:
+    saved = tmp_path / "tfidf.parquet"
+    result = cli(
+        "pipeline",
+        "--engine",
+        "numpy",
+        "--operators",
+        "Tokenizer",
+        "HashingTF",
+        "IDF",
+        "--input",
+        SAMPLE,
+        "--output",
+        str(tmp_path / "runs"),
+        "--params",
+        '{"HashingTF": {"num_features": 64}}',
+        "--save-output",
+        str(saved),
+    )
+    assert result.returncode == 0, result.stderr
+    record = only_result(tmp_path / "runs")
+    assert [s["operator"] for s in record["steps"]] == ["Tokenizer", "HashingTF", "IDF"]
+    assert record["steps"][2]["input_cols"] == ["text_tokens_tf"]
+    table = pq.read_table(saved)
+    assert table.column_names == ["text_tokens", "text_tokens_tf", "text_tokens_tf_tfidf"]
+    first = table.column("text_tokens_tf").to_pylist()[0]
+    assert first["size"] == 64
+    tokens = table.column("text_tokens").to_pylist()[0]
+    assert sum(first["values"]) == len(tokens)  # term counts add up to the number of tokens
+    text = pcsv.read_csv(SAMPLE).column("text").to_pylist()[0]
+    assert tokens == text.lower().split()
+
+
+def test_save_output_csv_keeps_nullable_indices(tmp_path: Path) -> None:
+    saved = tmp_path / "idx.csv"
+    result = cli(
+        "run",
+        "--engine",
+        "numpy",
+        "--operator",
+        "StringIndexer",
+        "--input",
+        SAMPLE,
+        "--output",
+        str(tmp_path / "runs"),
+        "--save-output",
+        str(saved),
+    )
+    assert result.returncode == 0, result.stderr
+    out = pcsv.read_csv(saved)
+    cats = pcsv.read_csv(SAMPLE).column("cat_0").to_pylist()
+    order = sorted(set(cats))
+    assert out.column("cat_0_index").to_pylist() == [order.index(c) for c in cats]
+
+
+def test_data_generate_writes_what_it_says(tmp_path: Path) -> None:
+    path = tmp_path / "g.parquet"
+    result = cli(
+        "data",
+        "generate",
+        "--rows",
+        "1e4",
+        "--numeric",
+        "3",
+        "--categorical",
+        "1",
+        "--text",
+        "--missing-rate",
+        "0.2",
+        "--missing-cols",
+        "1",
+        "--output",
+        str(path),
+    )
+    assert result.returncode == 0, result.stderr
+    table = pq.read_table(path)
+    assert table.num_rows == 10_000
+    assert table.column_names == ["num_0", "num_1", "num_2", "miss_0", "cat_0", "text"]
+    assert 0.17 < table.column("miss_0").null_count / 10_000 < 0.23
+
+
+def test_list_is_fast_and_complete() -> None:
+    start = time.perf_counter()
+    result = cli("list", "--json")
+    elapsed = time.perf_counter() - start
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert [o["name"] for o in data["operators"]] == [
+        "StandardScaler",
+        "MinMaxScaler",
+        "Imputer",
+        "StringIndexer",
+        "OneHotEncoder",
+        "Tokenizer",
+        "HashingTF",
+        "IDF",
+    ]
+    assert {e["name"] for e in data["engines"]} == {"numpy", "sklearn", "spark", "ray"}
+    hashing = next(o for o in data["operators"] if o["name"] == "HashingTF")
+    assert hashing["params"]["num_features"]["default"] == 262144
+    assert elapsed < 5  # the 0.5 s target is checked by benchmarks/startup.py, not by a timed unit test
