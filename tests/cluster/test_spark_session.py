@@ -50,6 +50,7 @@ def test_local_session_reports_local_mode_with_quiet_defaults():
     assert spark.conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"
     assert os.environ["PYSPARK_PYTHON"] == sys.executable
     assert _sum_of_range(spark) == RANGE_SUM
+    assert wait_for_executors(spark, 2, timeout_s=1) == 0, "local mode has no executors to wait for"
     assert get_spark("another name", master="local[2]") is spark, "same master and config must reuse the session"
 
 

@@ -111,6 +111,7 @@ def test_build_conf_standalone_sizes_partitions_from_cores_max():
     assert conf["spark.log.level"] == "ERROR"
     assert (conf["spark.driver.host"], conf["spark.driver.bindAddress"]) == ("127.0.0.1", "127.0.0.1")
     assert "spark.sql.shuffle.partitions" not in build_conf(spec, "x", {}, None, "WARN")
+    assert "spark.sql.shuffle.partitions" not in build_conf(spec, "x", {"spark.cores.max": "two"}, None, "WARN")
 
 
 def test_build_conf_driver_host_binds_locally_when_it_is_this_machine():

@@ -210,7 +210,8 @@ def build_conf(spec: MasterSpec, app_name: str, config: dict[str, str], driver_h
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
     }
-    cores = spec.local_cores if spec.mode == "local" else int(config.get("spark.cores.max", "0") or 0)
+    cores_max = config.get("spark.cores.max", "").strip()
+    cores = spec.local_cores if spec.mode == "local" else int(cores_max) if cores_max.isdigit() else 0
     if cores > 0:
         conf["spark.sql.shuffle.partitions"] = str(SHUFFLE_PARTITIONS_PER_CORE * cores)
     if driver_host is None and _is_loopback_only(spec):
@@ -267,7 +268,12 @@ def stop_spark() -> None:
 
 
 def wait_for_executors(spark: SparkSession, count: int, timeout_s: float = 60.0) -> int:
-    """Block until `count` executors have registered, so timed work does not include executor start-up."""
+    """Block until `count` executors have registered, so timed work does not include executor start-up.
+
+    Local mode has no executors (the driver runs the tasks), so there is nothing to wait for.
+    """
+    if _mode_of(spark.sparkContext.master) == "local":
+        return 0
     deadline = time.monotonic() + timeout_s
     registered = executor_count(spark)
     while registered < count and time.monotonic() < deadline:
