@@ -127,12 +127,16 @@ def _clean(value: Any) -> Any:
 
 
 def write_json_atomic(path: str | Path, record: dict[str, Any]) -> Path:
+    return write_text_atomic(path, json.dumps(_clean(record), indent=2, sort_keys=False) + "\n")
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write the whole text or nothing: a temp file beside the target, renamed into place."""
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(_clean(record), f, indent=2, sort_keys=False)
-            f.write("\n")
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
