@@ -1,6 +1,7 @@
 """IDF: tf * ln((n + 1) / (df + 1)), with idf = 0 for terms in fewer than min_doc_freq documents."""
 
 import numpy as np
+import scipy.sparse as sp
 
 IMPLEMENTATION = "native"
 
@@ -21,7 +22,5 @@ def transform(frame, state, step):
     out = {}
     for name, col, idf in zip(step.output_cols, step.input_cols, state):
         tf = frame[col].tocsr()
-        scaled = tf.copy()
-        scaled.data = tf.data * idf[tf.indices]
-        out[name] = scaled
+        out[name] = sp.csr_matrix((tf.data * idf[tf.indices], tf.indices, tf.indptr), shape=tf.shape)
     return frame.with_columns(out)

@@ -2,24 +2,19 @@
 
 import numpy as np
 
+from ..kernels import affine, min_and_max
+
 IMPLEMENTATION = "native"
 
 
 def fit(frame, step):
-    columns = [frame[c] for c in step.input_cols]
-    return np.array([x.min() for x in columns]), np.array([x.max() for x in columns])
+    return [min_and_max(frame[c]) for c in step.input_cols]
 
 
 def transform(frame, state, step):
     lo, hi = step.params["min"], step.params["max"]
     out = {}
-    for name, col, mn, mx in zip(step.output_cols, step.input_cols, *state):
+    for name, col, (mn, mx) in zip(step.output_cols, step.input_cols, state):
         x = frame[col]
-        if mx > mn:
-            y = (x - mn) / (mx - mn)
-            if (lo, hi) != (0.0, 1.0):
-                y = y * (hi - lo) + lo
-        else:
-            y = np.full_like(x, lo)
-        out[name] = y
+        out[name] = affine(x, mn, (hi - lo) / (mx - mn), lo) if mx > mn else np.full_like(x, lo)
     return frame.with_columns(out)

@@ -1,0 +1,46 @@
+"""Cache-blocked column kernels for the scalers.
+
+Working on blocks that fit in L2 cache lets a centred temporary be reused while it is still in cache, so a fit
+reads each column from memory twice at most and a transform reads it once and writes the output once, without
+full-size temporaries. benchmarks/baseline.py measures these against hand-fused numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BLOCK = 1 << 16  # 64k float64 = 512 KiB, half of a 1 MiB L2 (measured best among 2^14..2^18)
+
+
+def mean_and_std(x: np.ndarray) -> tuple[float, float]:
+    """Mean and population standard deviation with the two-pass (centred) formula, which does not cancel."""
+    n = x.size
+    mean = float(np.add.reduce(x)) / n
+    buffer = np.empty(min(BLOCK, n))
+    squares = 0.0
+    for start in range(0, n, BLOCK):
+        block = x[start : start + BLOCK]
+        centred = np.subtract(block, mean, out=buffer[: block.size])
+        squares += float(np.dot(centred, centred))
+    return mean, (squares / n) ** 0.5
+
+
+def min_and_max(x: np.ndarray) -> tuple[float, float]:
+    lows, highs = [], []
+    for start in range(0, x.size, BLOCK):
+        block = x[start : start + BLOCK]
+        lows.append(np.minimum.reduce(block))
+        highs.append(np.maximum.reduce(block))
+    return float(min(lows)), float(max(highs))
+
+
+def affine(x: np.ndarray, shift: float, scale: float, offset: float = 0.0) -> np.ndarray:
+    """(x - shift) * scale + offset into a new array, one block at a time."""
+    out = np.empty_like(x)
+    for start in range(0, x.size, BLOCK):
+        block = out[start : start + BLOCK]
+        np.subtract(x[start : start + BLOCK], shift, out=block)
+        block *= scale
+        if offset:
+            block += offset
+    return out
