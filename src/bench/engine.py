@@ -87,8 +87,13 @@ class Engine(ABC):
                 raise
             raise UserError(f"the {self.name} engine has no implementation of {name} yet") from None
 
-    def implementation(self, name: str) -> str:
-        return self.operator(name).IMPLEMENTATION
+    def implementation(self, name: str, step: Step | None = None) -> str:
+        """The operator's label; a module whose label depends on the step (parameters, input kind) defines
+        `label(step)`, and `IMPLEMENTATION` is then the label of the default parameters."""
+        module = self.operator(name)
+        if step is not None and hasattr(module, "label"):
+            return module.label(step)
+        return module.IMPLEMENTATION
 
     def fit(self, step: Step, data: Any) -> Any:
         return self.operator(step.name).fit(data, step)

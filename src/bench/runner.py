@@ -68,7 +68,7 @@ def execute(req: RunRequest) -> RunOutcome:
     source = resolve_input(req.data_path or req.input_path)
     steps = plan_pipeline(req.operators, req.params_by_operator, source.schema)
     engine = create_engine(req.engine, req.options)
-    labels = {s.name: engine.implementation(s.name) for s in steps}
+    labels = {s.name: engine.implementation(s.name, s) for s in steps}
     started = utc_now()
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
