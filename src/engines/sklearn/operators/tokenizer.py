@@ -1,0 +1,32 @@
+"""Tokenizer: a list comprehension, because scikit-learn has no plain whitespace tokenizer (custom).
+
+Its analyzers drop one-letter tokens and lowercase all of Unicode. Canonical: ASCII-lowercase, split on runs
+of [ \\t\\n\\r\\f\\v], drop empty tokens. For ASCII text, str.lower and str.split do exactly that (str.split
+also splits on \\x1c-\\x1f, which the input rules exclude); other text needs the ASCII-only table and pattern,
+since str.lower and str.split would also touch non-ASCII letters and spaces.
+"""
+
+import re
+import string
+
+import numpy as np
+
+IMPLEMENTATION = "custom"
+ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+TOKEN = re.compile(r"[^ \t\n\r\f\v]+")
+
+
+def tokenize(text: str | None) -> list[str]:
+    if text is None:
+        return []
+    if text.isascii():
+        return text.lower().split()
+    return TOKEN.findall(text.translate(ASCII_LOWER))
+
+
+def transform(frame, state, step):
+    out = {}
+    for name, col in zip(step.output_cols, step.input_cols):
+        docs = frame[col].to_pylist()
+        out[name] = np.fromiter(map(tokenize, docs), dtype=object, count=len(docs))
+    return frame.with_columns(out)
