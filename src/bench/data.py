@@ -117,7 +117,10 @@ def schema_kinds(arrow_schema, shown: str) -> dict[str, str]:
     return kinds
 
 
-def csv_read_options(block_size: int = 1 << 22):
+CSV_BLOCK_BYTES = 1 << 24  # also the longest CSV field prepbench reads
+
+
+def csv_read_options(block_size: int = CSV_BLOCK_BYTES):
     import pyarrow.csv as pcsv
 
     return pcsv.ReadOptions(block_size=block_size)
@@ -144,9 +147,12 @@ def _csv_head_schema(uri: str):
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the end of the head
             raise UserError(f"{uri} is not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
-    reader = pcsv.open_csv(uri, read_options=csv_read_options(1 << 20))
+    reader = pcsv.open_csv(uri, read_options=csv_read_options())
     schema = reader.schema
-    batch = reader.read_next_batch() if schema else None
+    try:
+        batch = reader.read_next_batch()
+    except StopIteration:
+        batch = None
     if batch is None or batch.num_rows == 0:
         raise UserError(f"input file has a header but no data rows: {uri}")
     if len(schema) == 1 and any(sep in schema[0].name for sep in (";", "\t", "|")):
@@ -159,6 +165,8 @@ def _csv_head_schema(uri: str):
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
+    if text and "straddl" in text[0]:
+        return f"a CSV field is longer than {CSV_BLOCK_BYTES >> 20} MiB, the longest field prepbench reads"
     return text[0] if text else type(exc).__name__
 
 

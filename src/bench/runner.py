@@ -69,6 +69,7 @@ def execute(req: RunRequest) -> RunOutcome:
     steps = plan_pipeline(req.operators, req.params_by_operator, source.schema)
     engine = create_engine(req.engine, req.options)
     labels = {s.name: engine.implementation(s.name, s) for s in steps}
+    reference = None if req.engine == "numpy" else compute_reference(source, steps, req.check_rows)
     started = utc_now()
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -91,28 +92,29 @@ def execute(req: RunRequest) -> RunOutcome:
     }
     path = out_dir / run_file_name(req.engine, req.operators, started)
     try:
-        _measure(engine, source, steps, req, record)
+        _measure(engine, source, steps, req, record, reference)
     except UserError:
         raise
     except KeyboardInterrupt:
-        record.update(status="interrupted", finished_at=utc_now().isoformat())
-        record["environment"] = environment(include_java=req.engine == "spark")
-        write_json_atomic(path, record)
+        record["status"] = "interrupted"
+        _finish(record, path, req)
         raise
     except Exception as exc:  # the engine failed on valid input: record it, never report it as success
         log.debug("engine failure", exc_info=True)
         record.update(status="failed", error={"type": type(exc).__name__, "message": condense(exc)})
-        record["finished_at"] = utc_now().isoformat()
-        record["environment"] = environment(include_java=req.engine == "spark")
-        write_json_atomic(path, record)
+        _finish(record, path, req)
         return RunOutcome(record, path, EXIT_ENGINE_FAILURE)
     finally:
         engine.stop()
+    _finish(record, path, req)
+    inconsistent = record["status"] == "inconsistent" and not req.allow_inconsistent
+    return RunOutcome(record, path, EXIT_INCONSISTENT if inconsistent else EXIT_OK)
+
+
+def _finish(record: dict[str, Any], path: Path, req: RunRequest) -> None:
     record["finished_at"] = utc_now().isoformat()
     record["environment"] = environment(include_java=req.engine == "spark")
     write_json_atomic(path, record)
-    inconsistent = record["status"] == "inconsistent" and not req.allow_inconsistent
-    return RunOutcome(record, path, EXIT_INCONSISTENT if inconsistent else EXIT_OK)
 
 
 def condense(exc: BaseException) -> str:
@@ -139,7 +141,9 @@ def _needed_columns(steps: list[Step]) -> list[str]:
     return list(dict.fromkeys(c for s in steps for c in s.input_cols if c not in produced))
 
 
-def _measure(engine: Engine, source: InputSource, steps: list[Step], req: RunRequest, record: dict) -> None:
+def _measure(
+    engine: Engine, source: InputSource, steps: list[Step], req: RunRequest, record: dict, reference: Reference | None
+) -> None:
     columns = _needed_columns(steps)
     outputs = output_columns(steps)
     t0 = time.perf_counter()
@@ -194,7 +198,7 @@ def _measure(engine: Engine, source: InputSource, steps: list[Step], req: RunReq
         "rows_per_second": rows / summary["median"] if summary["median"] > 0 else None,
     }
     record["resources"] = sampler.result()
-    record["consistency"] = _check(engine, source, steps, columns, result, rows, req.check_rows)
+    record["consistency"] = _check(engine, steps, result, rows, reference)
     record["status"] = "ok" if record["consistency"]["verdict"] == "ok" else "inconsistent"
     if req.save_output:
         from .save import save_outputs
@@ -205,30 +209,54 @@ def _measure(engine: Engine, source: InputSource, steps: list[Step], req: RunReq
     engine.release(result)
 
 
-def _check(engine: Engine, source: InputSource, steps: list[Step], columns: list[str], result: Any, rows: int,
-           limit: int) -> dict[str, Any]:
+@dataclass
+class Reference:
+    """The numpy engine's outputs on the sampled rows, and how long computing them took."""
+
+    rows: int
+    sample: Any  # sorted row numbers, or None for all rows
+    outputs: dict[str, Any]
+    seconds: float
+
+
+def compute_reference(source: InputSource, steps: list[Step], limit: int) -> Reference:
+    """Run the oracle before the engine under test starts: a data problem (nulls where an operator cannot take
+    them, an all-null column) is then one clear error, and only the sampled rows stay in memory while the engine
+    is measured."""
+    t0 = time.perf_counter()
+    rows, outputs = reference_outputs(source, steps, _needed_columns(steps), _checked_columns(steps), limit)
+    log.info("numpy reference computed in %.2f s", time.perf_counter() - t0)
+    return Reference(rows, sample_rows(rows, limit), outputs, time.perf_counter() - t0)
+
+
+def _checked_columns(steps: list[Step]) -> list[str]:
+    return [c for s in steps if not s.implicit for c in s.output_cols]
+
+
+def _check(engine: Engine, steps: list[Step], result: Any, rows: int, reference: Reference | None) -> dict[str, Any]:
     """Compare the outputs of every explicit step with the numpy engine's, on a row sample for large data."""
-    checked = [c for s in steps if not s.implicit for c in s.output_cols]
+    if reference is None:
+        return {"verdict": "ok", "reference": "itself (the numpy engine is the reference)", "rows_checked": rows}
+    if rows != reference.rows:
+        return {"verdict": "inconsistent", "reference": "numpy", "detail": f"{rows} rows != reference {reference.rows}"}
     kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
     rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
-    sample = sample_rows(rows, limit)
-    checked_rows = rows if sample is None else len(sample)
-    if engine.name == "numpy":
-        return {"verdict": "ok", "reference": "itself (the numpy engine is the reference)", "rows_checked": rows}
     t0 = time.perf_counter()
-    got = engine.collect(result, checked, sample)
-    reference = reference_outputs(source, steps, columns, checked, sample)
-    verdict = compare_outputs(got, reference, kinds, rtol)
-    verdict.update(reference="numpy", rows_checked=checked_rows, seconds=time.perf_counter() - t0)
+    got = engine.collect(result, _checked_columns(steps), reference.sample)
+    verdict = compare_outputs(got, reference.outputs, kinds, rtol)
+    rows_checked = rows if reference.sample is None else len(reference.sample)
+    verdict.update(reference="numpy", rows_checked=rows_checked, reference_seconds=reference.seconds,
+                   collect_seconds=time.perf_counter() - t0)
     if verdict["verdict"] != "ok":
         bad = [f"{c} ({v.get('mismatches', '?')} rows)" for c, v in verdict["columns"].items() if v["verdict"] != "ok"]
         log.warning("%s: output differs from the numpy reference in %s", engine.name, ", ".join(bad))
     return verdict
 
 
-def reference_outputs(source: InputSource, steps: list[Step], columns: list[str], wanted: list[str],
-                      rows: Any) -> dict[str, Any]:
-    """The numpy engine's outputs of the same steps on the same input: the oracle."""
+def reference_outputs(
+    source: InputSource, steps: list[Step], columns: list[str], wanted: list[str], limit: int
+) -> tuple[int, dict[str, Any]]:
+    """The numpy engine's outputs of the same steps on the same input (the oracle): row count, sampled rows."""
     from src.engines.numpy.engine import NumpyEngine
 
     ref = NumpyEngine(EngineOptions())
@@ -236,5 +264,6 @@ def reference_outputs(source: InputSource, steps: list[Step], columns: list[str]
     for step in steps:
         state = ref.fit(step, current) if step.spec.stateful else None
         current = ref.transform(step, state, current)
-    return ref.collect(current, wanted, rows)
+    rows = ref.count(current)
+    return rows, ref.collect(current, wanted, sample_rows(rows, limit))
 

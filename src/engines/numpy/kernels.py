@@ -7,9 +7,22 @@ full-size temporaries. benchmarks/baseline.py measures these against hand-fused 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from src.bench.errors import UserError
+
 BLOCK = 1 << 16  # 64k float64 = 512 KiB, half of a 1 MiB L2 (measured best among 2^14..2^18)
+
+
+def require_values(value: float, operator: str, column: str) -> None:
+    """NaN statistics mean the column has nulls, which the scalers leave undefined (checked for free: NaN spreads)."""
+    if math.isnan(value):
+        raise UserError(
+            f"{operator}: column '{column}' has nulls; impute them first, e.g. "
+            f"pipeline --operators Imputer {operator} --params '{{\"Imputer\": {{\"input_cols\": [\"{column}\"]}}}}'"
+        )
 
 
 def mean_and_std(x: np.ndarray) -> tuple[float, float]:

@@ -2,13 +2,16 @@
 
 import numpy as np
 
-from ..kernels import affine, min_and_max
+from ..kernels import affine, min_and_max, require_values
 
 IMPLEMENTATION = "native"
 
 
 def fit(frame, step):
-    return [min_and_max(frame[c]) for c in step.input_cols]
+    stats = [min_and_max(frame[c]) for c in step.input_cols]
+    for col, (low, _) in zip(step.input_cols, stats):
+        require_values(low, step.name, col)
+    return stats
 
 
 def transform(frame, state, step):

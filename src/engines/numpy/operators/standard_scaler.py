@@ -2,17 +2,18 @@
 
 import numpy as np
 
-from ..kernels import affine, mean_and_std
+from ..kernels import affine, mean_and_std, require_values
 
 IMPLEMENTATION = "native"
 
 
 def fit(frame, step):
-    return [_mean_and_std(frame[c]) for c in step.input_cols]
+    return [_mean_and_std(frame[c], step.name, c) for c in step.input_cols]
 
 
-def _mean_and_std(x: np.ndarray) -> tuple[float, float]:
+def _mean_and_std(x: np.ndarray, operator: str, column: str) -> tuple[float, float]:
     mean, std = mean_and_std(x)
+    require_values(mean, operator, column)
     # rounding in the mean leaves a std of ~1e-17 * |mean| on a constant column (0.1 seven times), not 0
     if std <= 1e-9 * abs(mean) and x.min() == x.max():
         return mean, 0.0

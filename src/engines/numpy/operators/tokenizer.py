@@ -4,6 +4,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from src.bench.errors import UserError
+
 IMPLEMENTATION = "native"
 
 
@@ -20,4 +22,7 @@ def tokenize(text) -> pa.ListArray:
 
 
 def transform(frame, state, step):
+    for col in step.input_cols:
+        if frame[col].null_count:
+            raise UserError(f"Tokenizer: column '{col}' has {frame[col].null_count} null documents; fill or drop them")
     return frame.with_columns({name: tokenize(frame[col]) for name, col in zip(step.output_cols, step.input_cols)})
