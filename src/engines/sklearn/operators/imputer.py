@@ -2,7 +2,7 @@
 
 mean, mode (most_frequent: ties go to the smallest value) and constant are native. scikit-learn's median
 averages the two middle values when a column has an even number of observed values; the canonical median is
-the lower one, x_(ceil(n/2)), so those columns' statistics are overwritten: native+adapter.
+the lower one, x_(ceil(n/2)), so those columns' statistics are overwritten: median is native+adapter.
 """
 
 import numpy as np
@@ -12,8 +12,12 @@ from src.bench.errors import UserError
 
 from ._columns import numeric_matrix, with_matrix
 
-IMPLEMENTATION = "native+adapter"
+IMPLEMENTATION = "native"
 STRATEGIES = {"mean": "mean", "median": "median", "mode": "most_frequent", "constant": "constant"}
+
+
+def label(step) -> str:
+    return "native+adapter" if step.params["strategy"] == "median" else IMPLEMENTATION
 
 
 def fit(frame, step):
@@ -27,8 +31,8 @@ def fit(frame, step):
     imputer = SimpleImputer(
         strategy=STRATEGIES[strategy], fill_value=step.params["fill_value"], keep_empty_features=True
     ).fit(x)
-    even = np.flatnonzero(observed % 2 == 0) if strategy == "median" else []
-    if len(even):
+    if strategy == "median":
+        even = np.flatnonzero(observed % 2 == 0)
         imputer.statistics_[even] = np.nanquantile(x[:, even], 0.5, axis=0, method="inverted_cdf")
     return imputer
 

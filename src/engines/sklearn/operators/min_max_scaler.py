@@ -1,10 +1,15 @@
-"""MinMaxScaler: sklearn's MinMaxScaler with feature_range=(min, max); it maps a constant column to min."""
+"""MinMaxScaler: sklearn's MinMaxScaler with feature_range=(min, max), constant columns pinned to min.
+
+The adapter: for a column that was constant at fit, scikit-learn divides by 1 instead of the zero range, so
+it gives min only on the fitted values themselves (and only up to rounding, x * s + (min - x * s)); other
+values come out as min + (x - c) * (max - min). The canonical output is min for every row.
+"""
 
 from sklearn.preprocessing import MinMaxScaler
 
 from ._columns import numeric_matrix, with_matrix
 
-IMPLEMENTATION = "native"
+IMPLEMENTATION = "native+adapter"
 
 
 def fit(frame, step):
@@ -13,4 +18,6 @@ def fit(frame, step):
 
 
 def transform(frame, state, step):
-    return with_matrix(frame, step.output_cols, state.transform(numeric_matrix(frame, step.input_cols)))
+    y = state.transform(numeric_matrix(frame, step.input_cols))
+    y[:, state.data_range_ == 0] = step.params["min"]
+    return with_matrix(frame, step.output_cols, y)

@@ -2,7 +2,8 @@
 
 The adapter: scikit-learn gives a constant column scale 1, so it outputs x - mean (rounding noise, or more for
 large values) and, with with_mean=False, x itself; the canonical output is 0. Only columns whose std is
-within rounding of 0 are looked at, so normal columns cost nothing extra.
+within rounding of 0 are looked at, so normal columns cost nothing extra. Without with_std there is nothing
+to adapt.
 """
 
 import numpy as np
@@ -11,6 +12,10 @@ from sklearn.preprocessing import StandardScaler
 from ._columns import numeric_matrix, with_matrix
 
 IMPLEMENTATION = "native+adapter"
+
+
+def label(step) -> str:
+    return IMPLEMENTATION if step.params["with_std"] else "native"
 
 
 def fit(frame, step):
