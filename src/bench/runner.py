@@ -67,6 +67,7 @@ def execute(req: RunRequest) -> RunOutcome:
     out_dir = ensure_writable_dir(req.output_dir)
     source = resolve_input(req.data_path or req.input_path)
     steps = plan_pipeline(req.operators, req.params_by_operator, source.schema)
+    _warn_if_workers_may_not_see(source, req)
     engine = create_engine(req.engine, req.options)
     labels = {s.name: engine.implementation(s.name, s) for s in steps}
     reference = None if req.engine == "numpy" else compute_reference(source, steps, req.check_rows)
@@ -109,6 +110,20 @@ def execute(req: RunRequest) -> RunOutcome:
     _finish(record, path, req)
     inconsistent = record["status"] == "inconsistent" and not req.allow_inconsistent
     return RunOutcome(record, path, EXIT_INCONSISTENT if inconsistent else EXIT_OK)
+
+
+def _warn_if_workers_may_not_see(source: InputSource, req: RunRequest) -> None:
+    """A local path read by a cluster's workers must exist at the same path on every node."""
+    opts = req.options
+    on_cluster = (req.engine == "spark" and opts.spark_master and not opts.spark_master.startswith("local")) or (
+        req.engine == "ray" and opts.ray_address
+    )
+    if on_cluster and source.is_local and opts.io_mode != "pandas":
+        log.warning(
+            "%s is a local path: every worker node must see the same file at that path (shared storage such as "
+            "NFS), or use s3:// / hdfs://, or --io-mode pandas to read it on the driver",
+            source.path,
+        )
 
 
 def _finish(record: dict[str, Any], path: Path, req: RunRequest) -> None:
