@@ -16,9 +16,7 @@ ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 TOKEN = re.compile(r"[^ \t\n\r\f\v]+")
 
 
-def tokenize(text: str | None) -> list[str]:
-    if text is None:
-        return []
+def tokenize(text: str) -> list[str]:
     if text.isascii():
         return text.lower().split()
     return TOKEN.findall(text.translate(ASCII_LOWER))

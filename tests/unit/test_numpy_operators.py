@@ -1,0 +1,289 @@
+"""The numpy engine (the oracle) on small hand-computed cases, edge cases included, and the planner."""
+
+import math
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import scipy.sparse as sp
+
+from src.bench.engine import EngineOptions
+from src.bench.errors import UserError
+from src.bench.operators import INDEX, NUMERIC, STRING, VECTOR
+from src.bench.plan import plan_pipeline
+from src.engines.numpy.engine import NumpyEngine
+from src.engines.numpy.frame import Frame
+
+ENGINE = NumpyEngine(EngineOptions())
+
+
+def frame(**columns) -> Frame:
+    """Lists of numbers (None = null) become float64 arrays, lists of str Arrow strings, matrices stay."""
+    converted = {}
+    for name, values in columns.items():
+        if sp.issparse(values):
+            converted[name] = sp.csr_matrix(values, dtype=np.float64)
+        elif any(isinstance(v, str) for v in values):
+            converted[name] = pa.array(values, pa.string())
+        else:
+            converted[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    first = next(iter(converted.values()))
+    return Frame(converted, first.shape[0] if sp.issparse(first) else len(first))
+
+
+def kinds_of(data: Frame) -> dict[str, str]:
+    return {
+        name: VECTOR if sp.issparse(col) else STRING if isinstance(col, pa.Array) else NUMERIC
+        for name, col in data.columns.items()
+    }
+
+
+def apply(operator: str, fit_on: Frame, params: dict | None = None, apply_to: Frame | None = None,
+          kinds: dict[str, str] | None = None) -> dict:
+    """Plan one operator on fit_on's columns, fit on fit_on, transform apply_to (default fit_on), collect."""
+    steps = plan_pipeline([operator], {operator: params or {}}, kinds or kinds_of(fit_on))
+    fitted, applied = fit_on, apply_to or fit_on
+    for step in steps:
+        state = ENGINE.fit(step, fitted) if step.spec.stateful else None
+        fitted, applied = ENGINE.transform(step, state, fitted), ENGINE.transform(step, state, applied)
+    return ENGINE.collect(applied, list(steps[-1].output_cols), None)
+
+
+def dense(matrix) -> list[list[float]]:
+    return matrix.toarray().tolist()
+
+
+# StandardScaler: x = 1 2 3 4 10 has mean 4 and population std sqrt((9 + 4 + 1 + 0 + 36) / 5) = sqrt(10).
+X = [1.0, 2.0, 3.0, 4.0, 10.0]
+
+
+def test_standard_scaler_uses_the_population_std() -> None:
+    out = apply("StandardScaler", frame(num_0=X))["num_0_scaled"]
+    np.testing.assert_allclose(out, [-3 / math.sqrt(10), -2 / math.sqrt(10), -1 / math.sqrt(10), 0, 6 / math.sqrt(10)],
+                               rtol=1e-15)
+    assert out[0] == pytest.approx(-0.9486832980505138, rel=1e-15)
+
+
+def test_standard_scaler_options() -> None:
+    data = frame(num_0=X)
+    np.testing.assert_allclose(apply("StandardScaler", data, {"with_mean": False})["num_0_scaled"],
+                               np.array(X) / math.sqrt(10), rtol=1e-15)
+    assert apply("StandardScaler", data, {"with_std": False})["num_0_scaled"].tolist() == [-3, -2, -1, 0, 6]
+    assert apply("StandardScaler", data, {"with_mean": False, "with_std": False})["num_0_scaled"].tolist() == X
+
+
+@pytest.mark.parametrize("params", [{}, {"with_mean": False}])
+def test_standard_scaler_constant_column_gives_zero(params) -> None:
+    # 0.1 seven times: the computed mean is 0.09999999999999999, so the naive std is 1.4e-17, not 0
+    data = frame(num_0=[0.1] * 7, num_1=[5.0] * 7)
+    out = apply("StandardScaler", data, params, apply_to=frame(num_0=[0.1, 3.0], num_1=[5.0, -1.0]))
+    assert out["num_0_scaled"].tolist() == [0.0, 0.0] and out["num_1_scaled"].tolist() == [0.0, 0.0]
+
+
+def test_standard_scaler_applies_fitted_statistics_to_new_data() -> None:
+    out = apply("StandardScaler", frame(num_0=X), apply_to=frame(num_0=[4.0, 14.0]))["num_0_scaled"]
+    np.testing.assert_allclose(out, [0.0, 10 / math.sqrt(10)], rtol=1e-15)
+
+
+def test_scalers_refuse_nulls() -> None:
+    for operator in ("StandardScaler", "MinMaxScaler"):
+        with pytest.raises(UserError, match="column 'num_0' has nulls; impute them first"):
+            apply(operator, frame(num_0=[1.0, None, 3.0]))
+
+
+def test_min_max_scaler() -> None:
+    data = frame(num_0=[2.0, 4.0, 6.0, 10.0])
+    assert apply("MinMaxScaler", data)["num_0_minmax"].tolist() == [0.0, 0.25, 0.5, 1.0]
+    assert apply("MinMaxScaler", data, {"min": -1.0, "max": 1.0})["num_0_minmax"].tolist() == [-1.0, -0.5, 0.0, 1.0]
+    # values outside the fitted range are not clipped
+    assert apply("MinMaxScaler", data, apply_to=frame(num_0=[0.0, 12.0]))["num_0_minmax"].tolist() == [-0.25, 1.25]
+
+
+def test_min_max_scaler_constant_column_gives_min() -> None:
+    data = frame(num_0=[5.0, 5.0, 5.0])
+    assert apply("MinMaxScaler", data)["num_0_minmax"].tolist() == [0.0, 0.0, 0.0]
+    out = apply("MinMaxScaler", data, {"min": -1.0, "max": 3.0}, apply_to=frame(num_0=[5.0, 7.0]))
+    assert out["num_0_minmax"].tolist() == [-1.0, -1.0]
+
+
+# Imputer: observed values 1 3 4 2 (even count) in miss_0; 5 1 3 (odd) in miss_1.
+MISSING = frame(miss_0=[1.0, None, 3.0, 4.0, None, 2.0], miss_1=[5.0, None, 1.0, None, 3.0, None])
+
+
+@pytest.mark.parametrize(
+    ("params", "fill_0", "fill_1"),
+    [
+        ({}, 2.5, 3.0),
+        ({"strategy": "mean"}, 2.5, 3.0),
+        ({"strategy": "median"}, 2.0, 3.0),  # lower median of 1 2 3 4 is 2, not 2.5
+        ({"strategy": "constant", "fill_value": -9.5}, -9.5, -9.5),
+    ],
+)
+def test_imputer_strategies(params, fill_0, fill_1) -> None:
+    out = apply("Imputer", MISSING, params)
+    assert out["miss_0_imputed"].tolist() == [1.0, fill_0, 3.0, 4.0, fill_0, 2.0]
+    assert out["miss_1_imputed"].tolist() == [5.0, fill_1, 1.0, fill_1, 3.0, fill_1]
+
+
+def test_imputer_mode_breaks_ties_towards_the_smallest() -> None:
+    data = frame(miss_0=[3.0, 1.0, None, 3.0, 1.0, 2.0], miss_1=[-2.0, 7.0, 7.0, None, -2.0, 9.0])
+    out = apply("Imputer", data, {"strategy": "mode"})
+    assert out["miss_0_imputed"][2] == 1.0 and out["miss_1_imputed"][3] == -2.0
+
+
+def test_imputer_fills_new_data_with_fitted_statistics() -> None:
+    out = apply("Imputer", MISSING, {"strategy": "median"}, apply_to=frame(miss_0=[None, 8.0], miss_1=[None, None]))
+    assert out["miss_0_imputed"].tolist() == [2.0, 8.0] and out["miss_1_imputed"].tolist() == [3.0, 3.0]
+
+
+def test_imputer_refuses_an_all_null_column() -> None:
+    with pytest.raises(UserError, match="column 'miss_1' has no non-null values"):
+        apply("Imputer", frame(miss_0=[1.0, None], miss_1=[None, None]))
+
+
+def test_string_indexer_sorts_by_code_point_and_maps_unseen_to_null() -> None:
+    # code points: B (66) < a (97) < b < c < é (233)
+    train = frame(cat_0=["b", "a", "c", "a", "B", "é"])
+    assert apply("StringIndexer", train)["cat_0_index"].tolist() == [2.0, 1.0, 3.0, 1.0, 0.0, 4.0]
+    out = apply("StringIndexer", train, apply_to=frame(cat_0=["c", "zz", "a", "é", "", "B"]))["cat_0_index"]
+    assert np.array_equal(out, [3.0, np.nan, 1.0, 4.0, np.nan, 0.0], equal_nan=True)
+
+
+def test_one_hot_encoder_on_strings() -> None:
+    train = frame(cat_0=["b", "a", "b"])
+    assert dense(apply("OneHotEncoder", train)["cat_0_onehot"]) == [[0, 1], [1, 0], [0, 1]]
+    out = apply("OneHotEncoder", train, apply_to=frame(cat_0=["a", "q", "b", "A"]))["cat_0_onehot"]
+    assert out.shape == (4, 2) and dense(out) == [[1, 0], [0, 0], [0, 1], [0, 0]]
+
+
+def test_one_hot_encoder_on_index_numbers_ignores_null() -> None:
+    kinds = {"cat_0_index": INDEX}
+    train = frame(cat_0_index=[2.0, 0.0, None, 2.0])
+    out = apply("OneHotEncoder", train, {"input_cols": ["cat_0_index"]}, frame(cat_0_index=[0.0, 1.0, 2.0, None]),
+                kinds)
+    assert dense(out["cat_0_index_onehot"]) == [[1, 0], [0, 0], [0, 1], [0, 0]]  # categories 0 and 2; null not one
+
+
+def test_tokenizer_whitespace_case_and_empty() -> None:
+    docs = ["", "  lead", "a  b\t\tc", "\tTab\nNew Line\r\x0bv\x0cf ", "MiXeD CaSe", "Ünï ÀB", " \t "]
+    assert apply("Tokenizer", frame(text=docs))["text_tokens"] == [
+        [], ["lead"], ["a", "b", "c"], ["tab", "new", "line", "v", "f"], ["mixed", "case"], ["Ünï", "Àb"], [],
+    ]
+
+
+def test_tokenizer_refuses_null_documents() -> None:
+    with pytest.raises(UserError, match="1 null documents"):
+        ENGINE.transform(plan_pipeline(["Tokenizer"], {}, {"text": STRING})[0], None,
+                         Frame({"text": pa.array(["a", None])}, 2))
+
+
+# Buckets of murmur3_x86_32(utf8(t), seed 42) as a signed 32-bit int, non-negative mod n (Spark's HashingTF):
+# a -> -1293573533, b -> 861554165, c -> 1701913768, y -> -1140892381.
+def test_hashing_tf_buckets_and_collisions() -> None:
+    data = frame(text=["a b a", "", "c b c y"])
+    out = apply("HashingTF", data, {"num_features": 2})["text_tokens_tf"]
+    # n = 2: a -> 1, b -> 1, c -> 0, y -> 1; collisions add up and every row sums to its token count
+    assert dense(out) == [[0, 3], [0, 0], [2, 2]]
+    big = apply("HashingTF", data, {"num_features": 1000})["text_tokens_tf"]
+    assert big.shape == (3, 1000)
+    assert dict(zip(big[0].indices.tolist(), big[0].data.tolist())) == {467: 2.0, 165: 1.0}  # -1293573533 mod 1000
+    assert dict(zip(big[2].indices.tolist(), big[2].data.tolist())) == {768: 2.0, 165: 1.0, 619: 1.0}
+
+
+def test_hashing_tf_binary() -> None:
+    out = apply("HashingTF", frame(text=["a b a", "c b c y"]), {"num_features": 2, "binary": True})["text_tokens_tf"]
+    assert dense(out) == [[0, 1], [1, 1]]
+
+
+# IDF: 4 documents over 4 terms; document frequencies t0: 2, t1: 3, t2: 1, t3: 0 (absent from every document).
+TF = sp.csr_matrix(np.array([[2, 1, 0, 0], [0, 3, 0, 0], [0, 1, 4, 0], [1, 0, 0, 0]], dtype=np.float64))
+IDF_PARAMS = {"input_cols": ["tf"]}
+
+
+def test_idf_values() -> None:
+    out = apply("IDF", frame(tf=TF), IDF_PARAMS)["tf_tfidf"]
+    idf = [math.log(5 / 3), math.log(5 / 4), math.log(5 / 2), math.log(5 / 1)]
+    expected = [[2 * idf[0], idf[1], 0, 0], [0, 3 * idf[1], 0, 0], [0, idf[1], 4 * idf[2], 0], [idf[0], 0, 0, 0]]
+    np.testing.assert_allclose(out.toarray(), expected, rtol=1e-15)
+    new = apply("IDF", frame(tf=TF), IDF_PARAMS, apply_to=frame(tf=sp.csr_matrix([[0.0, 0.0, 0.0, 2.0]])))
+    np.testing.assert_allclose(new["tf_tfidf"].toarray(), [[0, 0, 0, 2 * math.log(5)]], rtol=1e-15)
+
+
+def test_idf_min_doc_freq_zeroes_rare_terms() -> None:
+    out = apply("IDF", frame(tf=TF), {**IDF_PARAMS, "min_doc_freq": 2})["tf_tfidf"].toarray()
+    np.testing.assert_allclose(out[:, 0], [2 * math.log(5 / 3), 0, 0, math.log(5 / 3)], rtol=1e-15)
+    assert out[:, 2].tolist() == [0.0] * 4  # df 1 < 2
+
+
+# The planner: default columns, wiring, implicit steps and errors.
+SCHEMA = {"num_0": NUMERIC, "num_1": NUMERIC, "miss_0": NUMERIC, "cat_0": STRING, "cat_1": STRING, "text": STRING}
+
+
+def wiring(operators: list[str], params: dict | None = None) -> list[tuple]:
+    return [(s.name, s.input_cols, s.output_cols, s.implicit) for s in plan_pipeline(operators, params or {}, SCHEMA)]
+
+
+def test_planner_default_columns() -> None:
+    assert wiring(["StandardScaler"]) == [("StandardScaler", ("num_0", "num_1"), ("num_0_scaled", "num_1_scaled"),
+                                           False)]
+    assert wiring(["Imputer"]) == [("Imputer", ("miss_0",), ("miss_0_imputed",), False)]
+    assert wiring(["StringIndexer"])[0][1] == ("cat_0", "cat_1")
+    assert wiring(["Tokenizer"]) == [("Tokenizer", ("text",), ("text_tokens",), False)]
+
+
+def test_planner_wires_pipelines() -> None:
+    assert wiring(["StandardScaler", "MinMaxScaler"])[1] == (
+        "MinMaxScaler", ("num_0_scaled", "num_1_scaled"), ("num_0_scaled_minmax", "num_1_scaled_minmax"), False
+    )
+    assert wiring(["StringIndexer", "OneHotEncoder"])[1] == (
+        "OneHotEncoder", ("cat_0_index", "cat_1_index"), ("cat_0_index_onehot", "cat_1_index_onehot"), False
+    )
+    assert wiring(["Tokenizer", "HashingTF", "IDF"]) == [
+        ("Tokenizer", ("text",), ("text_tokens",), False),
+        ("HashingTF", ("text_tokens",), ("text_tokens_tf",), False),
+        ("IDF", ("text_tokens_tf",), ("text_tokens_tf_tfidf",), False),
+    ]
+
+
+def test_planner_inserts_implicit_steps_on_text() -> None:
+    assert wiring(["IDF"]) == [
+        ("Tokenizer", ("text",), ("text_tokens",), True),
+        ("HashingTF", ("text_tokens",), ("text_tokens_tf",), True),
+        ("IDF", ("text_tokens_tf",), ("text_tokens_tf_tfidf",), False),
+    ]
+    assert wiring(["HashingTF"]) == [
+        ("Tokenizer", ("text",), ("text_tokens",), True),
+        ("HashingTF", ("text_tokens",), ("text_tokens_tf",), False),
+    ]
+
+
+def test_planner_applies_and_defaults_parameters() -> None:
+    step = plan_pipeline(["HashingTF"], {"HashingTF": {"num_features": 16}}, SCHEMA)[-1]
+    assert step.params == {"num_features": 16, "binary": False}
+    [step] = plan_pipeline(["MinMaxScaler"], {"MinMaxScaler": {"min": -1}}, SCHEMA)
+    assert step.params == {"min": -1.0, "max": 1.0} and isinstance(step.params["min"], float)
+
+
+@pytest.mark.parametrize(
+    ("operators", "params", "message"),
+    [
+        (["StandardScaler"], {"StandardScaler": {"with_men": True}},
+         "unknown parameter 'with_men'; did you mean 'with_mean'"),
+        (["StandardScaler"], {"StandardScaler": {"input_cols": ["nmu_1"]}},
+         "unknown column 'nmu_1'; did you mean 'num_1'"),
+        (["StandardScaler"], {"StandardScaler": {"input_cols": ["cat_0"]}},
+         "column 'cat_0' is string, but StandardScaler needs numeric"),
+        (["HashingTF"], {"HashingTF": {"num_features": "16"}}, "'num_features' must be int, got str '16'"),
+        (["HashingTF"], {"HashingTF": {"num_features": True}}, "'num_features' must be int, got bool True"),
+        (["StandardScaler"], {"StandardScaler": {"with_mean": 1}}, "'with_mean' must be bool, got int 1"),
+        (["HashingTF"], {"HashingTF": {"num_features": 0}}, "'num_features' must be >= 1, got 0"),
+        (["Imputer"], {"Imputer": {"strategy": "avg"}}, "'strategy' must be one of mean, median, mode, constant"),
+        (["MinMaxScaler"], {"MinMaxScaler": {"min": 2, "max": 1}}, "'min' \\(2.0\\) must be smaller than 'max'"),
+        (["StandardScaler"], {"MinMaxScaler": {}}, "key 'MinMaxScaler' that is not an operator of this pipeline"),
+        (["StandardScalar"], {}, "unknown operator 'StandardScalar'; did you mean 'StandardScaler'"),
+        (["Tokenizer"], {"Tokenizer": {"output_cols": ["text"]}}, "output column 'text' already exists"),
+    ],
+)
+def test_planner_errors_name_the_problem(operators, params, message) -> None:
+    with pytest.raises(UserError, match=message):
+        plan_pipeline(operators, params, SCHEMA)
