@@ -163,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=1, help="warm-up repetitions per cell (default 1)")
     p.add_argument("--out", required=True, help="JSONL file the cells are appended to")
     p.add_argument("--resume", action="store_true", help="skip cells already finished in --out")
+    p.add_argument(
+        "--retry-failed", action="store_true", help="with --resume, run failed and timed-out cells again"
+    )
     p.add_argument("--timeout-per-cell", type=float, default=1800.0, help="seconds per cell (default 1800)")
     p.add_argument("--data-dir", default="data/cache", help="where generated datasets are cached")
     p.add_argument("--seed", type=int, default=42, help="seed of the generated data")

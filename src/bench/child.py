@@ -1,0 +1,190 @@
+"""Run one `prepbench run|pipeline` in a process of its own: the isolation `compare` and `sweep` rely on.
+
+A child gets its own session (process group), so a timeout or Ctrl-C ends it and everything it started (a JVM,
+Ray daemons) by process group and by PID; a crash or a memory leak of one engine cannot touch the next one.
+The child writes its result JSON into an empty directory given to it, so finding that file needs no guessing.
+Only the standard library is imported here (psutil when a child has to be killed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from .results import REPO_ROOT, SCHEMA_VERSION, utc_now
+
+KILL_GRACE_SECONDS = 5.0
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class ChildResult:
+    """How a child run ended, and the record it wrote (None when it died before writing one)."""
+
+    exit_code: int | None  # None: killed because it ran out of time
+    record: dict[str, Any] | None
+    run_file: Path | None
+    seconds: float
+    started_at: str
+    stderr_tail: list[str] = field(default_factory=list)
+
+    @property
+    def timed_out(self) -> bool:
+        return self.exit_code is None
+
+
+def local_path(path: str) -> str:
+    """An absolute path for a local file (children run in the repository root); URIs are left alone."""
+    if len(urlparse(path).scheme) > 1:
+        return path
+    return os.path.realpath(path)
+
+
+def global_flags(args: argparse.Namespace) -> list[str]:
+    return ["--log-level", args.log_level, "--py4j-log-level", args.py4j_log_level]
+
+
+def engine_flags(args: argparse.Namespace) -> list[str]:
+    """The engine and cluster options of this command, passed on unchanged to every child."""
+    flags: list[str] = []
+    for flag, value in (
+        ("--io-mode", args.io_mode),
+        ("--spark-master", args.spark_master),
+        ("--spark-driver-host", args.spark_driver_host),
+        ("--ray-address", args.ray_address),
+        ("--ray-namespace", args.ray_namespace),
+    ):
+        if value:
+            flags += [flag, value]
+    for item in args.spark_conf:
+        flags += ["--spark-conf", item]
+    env = args.ray_runtime_env_json
+    if env:
+        flags += ["--ray-runtime-env-json", "@" + local_path(env[1:]) if env.startswith("@") else env]
+    return flags
+
+
+def run_child(cli_args: list[str], result_dir: Path, timeout: float,
+              on_line: Callable[[str], None] | None = None) -> ChildResult:
+    """Run `python -m src.bench.cli <cli_args> --output <result_dir>`; kill its process group on timeout."""
+    argv = [sys.executable, "-m", "src.bench.cli", *cli_args, "--output", str(result_dir)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    started, t0 = utc_now().isoformat(), time.perf_counter()
+    proc = subprocess.Popen(
+        argv, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True, errors="replace", bufsize=1, start_new_session=True, preexec_fn=_die_with_parent(),
+    )
+    tail: deque[str] = deque(maxlen=40)
+    pump = threading.Thread(target=_pump, args=(proc, tail, on_line), daemon=True)
+    pump.start()
+    try:
+        exit_code: int | None = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_tree(proc)
+        exit_code = None
+    except BaseException:  # Ctrl-C: the child must not outlive us
+        kill_tree(proc)
+        raise
+    pump.join(timeout=2.0)  # a daemon that inherited stderr may keep the pipe open
+    run_file = next(iter(sorted(result_dir.glob("*.json"))), None)
+    record = json.loads(run_file.read_text(encoding="utf-8")) if run_file else None
+    return ChildResult(exit_code, record, run_file, time.perf_counter() - t0, started, list(tail))
+
+
+def _pump(proc: subprocess.Popen, tail: deque, on_line: Callable[[str], None] | None) -> None:
+    for line in proc.stderr:
+        line = line.rstrip("\n")
+        tail.append(line)
+        if on_line:
+            on_line(line)
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, a child gets SIGTERM when this process dies, even by SIGKILL, so no run is left orphaned."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork: the child only makes one call
+
+    def set_death_signal() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return set_death_signal
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """SIGTERM the child's process group, SIGKILL it after a grace period, then any descendant left (by PID)."""
+    import psutil
+
+    try:
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []
+    _signal_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=KILL_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        pass
+    _signal_group(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for p in descendants:
+        try:
+            p.kill()
+        except psutil.Error:
+            continue
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def failure_record(engine: str, operators: list[str], command: str, input_path: str, result: ChildResult,
+                   timeout: float) -> dict[str, Any]:
+    """The record of a child that wrote none: it timed out, or died (user error, crash, out of memory)."""
+    from .engine import engine_version
+
+    if result.timed_out:
+        status, error = "timeout", {"type": "Timeout", "message": f"no result after {timeout:g} s; process killed"}
+    else:
+        status, error = "failed", _error_from_stderr(result)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        "status": status,
+        "engine": {"name": engine, "version": engine_version(engine)},
+        "operators": operators,
+        "dataset": {"input": input_path, "uri": local_path(input_path)},
+        "error": error,
+        "started_at": result.started_at,
+        "finished_at": utc_now().isoformat(),
+    }
+
+
+def _error_from_stderr(result: ChildResult) -> dict[str, str]:
+    """The child's own one-line message: prepbench prints user errors and engine failures as its last line."""
+    lines = [ln.strip() for ln in result.stderr_tail if ln.strip()]
+    for line in reversed(lines):
+        if line.startswith("prepbench: error: "):
+            return {"type": "UserError", "message": line.removeprefix("prepbench: error: ")}
+        if line.startswith("prepbench: engine failure: "):
+            return {"type": "EngineFailure", "message": line.removeprefix("prepbench: engine failure: ")}
+    code = result.exit_code
+    how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+    last = f": {lines[-1][:300]}" if lines else ""
+    return {"type": "ProcessDied", "message": f"the run {how} without writing a result{last}"}

@@ -1,0 +1,194 @@
+"""`prepbench compare`: the same operators on several engines, each in a process of its own, in one table.
+
+Every engine gets the same input, parameters, repetitions and cluster flags. A child's progress lines are echoed
+with the engine's name in front; its run file lands in --output next to `comparison_<ops>_<dataset>.json`
+(every run record plus the summary table) and `.md`. All engines run even if one fails; the exit code then says
+the worst that happened: 1 a failure or timeout, 3 an output that differs from the numpy reference, 2 when every
+engine refused the input (a user error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from .child import engine_flags, failure_record, global_flags, local_path, run_child
+from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, EXIT_USER_ERROR, UserError
+from .results import SCHEMA_VERSION, ensure_writable_dir, utc_now, write_json_atomic, write_text_atomic
+from .tables import BASELINE, COLUMNS, baseline_median, cells, markdown_table, print_rich_table, summary_row
+
+
+def main(args: argparse.Namespace) -> int:
+    from .operators import get_operator
+
+    operators = [get_operator(o).name for o in ([args.operator] if args.operator else args.operators)]
+    engines = selected_engines(args.engines)
+    params = _validate(args, engines, operators)
+    out = ensure_writable_dir(args.output)
+    started = utc_now().isoformat()
+    runs = []
+    for i, engine in enumerate(engines, 1):
+        _say(f"== {engine} ({i}/{len(engines)}): {' -> '.join(operators)} on {args.input}")
+        runs.append(_run_engine(args, engine, operators, out))
+    comparison = _comparison(args, engines, operators, params, runs, started)
+    name = f"comparison_{'-'.join(operators)}_{dataset_stem(args.input)}"
+    json_path = write_json_atomic(out / f"{name}.json", comparison)
+    md_path = write_text_atomic(out / f"{name}.md", _markdown(comparison))
+    print_rich_table(_title(comparison), COLUMNS, [cells(r) for r in comparison["summary"]])
+    print(f"comparison: {json_path}\ntable: {md_path}")
+    return comparison["exit_code"]
+
+
+def selected_engines(names: list[str] | None) -> list[str]:
+    """The engines asked for (checked), or every installed engine."""
+    from .engine import ENGINES, engine_installed
+
+    if not names:
+        installed = [e for e in ENGINES if engine_installed(e)]
+        if not installed:
+            raise UserError("no engine is installed; run scripts/setup.sh")
+        return installed
+    for name in names:
+        if name not in ENGINES:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(ENGINES), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise UserError(f"unknown engine '{name}'; {hint}available: {', '.join(ENGINES)}")
+        if not engine_installed(name):
+            extra = ENGINES[name].extra
+            how = f"pip install 'prepbench[{extra}]'" if extra else f"pip install {ENGINES[name].distribution}"
+            raise UserError(f"engine '{name}' is not installed: {how} (or leave it out of --engines)")
+    return list(dict.fromkeys(names))
+
+
+def _validate(args: argparse.Namespace, engines: list[str], operators: list[str]) -> dict[str, dict]:
+    """Refuse a bad input, operator or parameter once, here, instead of once per engine."""
+    from .cli import parse_params, run_request
+    from .data import resolve_input
+    from .plan import plan_pipeline
+    from .runner import validate_request
+
+    if args.timeout <= 0:
+        raise UserError(f"--timeout must be positive, got {args.timeout:g}")
+    validate_request(run_request(args, engines[0], operators, "compare"))
+    params = parse_params(args.params, operators)
+    plan_pipeline(operators, params, resolve_input(args.data_path or args.input).schema)
+    return params
+
+
+def dataset_stem(path: str) -> str:
+    return Path(urlparse(path).path.rstrip("/")).stem or "data"
+
+
+def _child_args(args: argparse.Namespace, engine: str, operators: list[str]) -> list[str]:
+    ops = ["run", "--engine", engine, "--operator", operators[0]] if len(operators) == 1 else [
+        "pipeline", "--engine", engine, "--operators", *operators]
+    flags = [*global_flags(args), *ops, "--input", local_path(args.input), "--repeats", str(args.repeats),
+             "--warmup", str(args.warmup), "--params", args.params, "--check-rows", str(args.check_rows)]
+    if args.data_path:
+        flags += ["--data-path", local_path(args.data_path)]
+    if args.include_io:
+        flags.append("--include-io")
+    if args.save_output:
+        target = Path(local_path(args.save_output))
+        flags += ["--save-output", str(target.with_name(f"{target.stem}_{engine}{target.suffix}"))]
+    return flags + engine_flags(args)
+
+
+def _run_engine(args: argparse.Namespace, engine: str, operators: list[str], out: Path) -> dict[str, Any]:
+    """One engine in its own process; its run file is moved into --output."""
+    result_dir = Path(tempfile.mkdtemp(prefix=f".compare-{engine}-", dir=out))
+    try:
+        result = run_child(_child_args(args, engine, operators), result_dir, args.timeout,
+                           on_line=lambda line: _say(f"{engine:>8} | {line}"))
+        run_file = None
+        if result.record is None:
+            command = "run" if len(operators) == 1 else "pipeline"
+            record = failure_record(engine, operators, command, args.input, result, args.timeout)
+        else:
+            record = result.record
+            run_file = out / result.run_file.name
+            shutil.move(result.run_file, run_file)
+    finally:
+        shutil.rmtree(result_dir, ignore_errors=True)
+    _say(f"== {engine}: {record['status']} in {result.seconds:.1f} s")
+    return {"record": record, "exit_code": result.exit_code, "wall_seconds": result.seconds,
+            "run_file": str(run_file) if run_file else None}
+
+
+def _comparison(args: argparse.Namespace, engines: list[str], operators: list[str], params: dict,
+                runs: list[dict[str, Any]], started: str) -> dict[str, Any]:
+    records = [r["record"] for r in runs]
+    base = baseline_median(records)
+    summary = [
+        {**summary_row(r["record"], base), "exit_code": r["exit_code"], "wall_seconds": r["wall_seconds"],
+         "run_file": r["run_file"]}
+        for r in runs
+    ]
+    rows = next((r["dataset"]["rows"] for r in records if (r.get("dataset") or {}).get("rows")), None)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "comparison",
+        "operators": operators,
+        "dataset": {"input": args.input, "data_path": args.data_path, "rows": rows},
+        "engines": engines,
+        "baseline": BASELINE,
+        "parameters": {
+            "repeats": args.repeats, "warmup": args.warmup, "params": params, "include_io": args.include_io,
+            "check_rows": args.check_rows, "timeout_seconds": args.timeout, "engine_flags": engine_flags(args),
+        },
+        "started_at": started,
+        "finished_at": utc_now().isoformat(),
+        "exit_code": _exit_code(runs, args.allow_inconsistent),
+        "summary": summary,
+        "runs": records,
+    }
+
+
+def _exit_code(runs: list[dict[str, Any]], allow_inconsistent: bool) -> int:
+    if all(r["exit_code"] == EXIT_USER_ERROR for r in runs):
+        return EXIT_USER_ERROR
+    statuses = {r["record"]["status"] for r in runs}
+    if statuses - {"ok", "inconsistent"}:
+        return EXIT_ENGINE_FAILURE
+    if "inconsistent" in statuses and not allow_inconsistent:
+        return EXIT_INCONSISTENT
+    return EXIT_OK
+
+
+def _title(comparison: dict[str, Any]) -> str:
+    rows = comparison["dataset"]["rows"]
+    size = f" ({rows:,} rows)" if rows else ""
+    return f"{' -> '.join(comparison['operators'])} on {comparison['dataset']['input']}{size}"
+
+
+def _markdown(comparison: dict[str, Any]) -> str:
+    p = comparison["parameters"]
+    base_ok = any(r["engine"] == BASELINE and r["median_seconds"] for r in comparison["summary"])
+    lines = [
+        f"# Comparison: {_title(comparison)}",
+        "",
+        f"Started {comparison['started_at']}; {p['repeats']} timed repetitions after {p['warmup']} warm-up; "
+        f"parameters {p['params'] or 'default'}; each engine in its own process (timeout {p['timeout_seconds']:g} s).",
+        "",
+        markdown_table(COLUMNS, [cells(r) for r in comparison["summary"]]),
+        "Median and IQR are of the operator time (fit + transform + the action that computes every output), "
+        "without engine start and data load. Speed-up = numpy median / engine median"
+        + ("." if base_ok else " (not available: the numpy engine did not run or failed)."),
+        "",
+        f"Exit code: {comparison['exit_code']}.",
+    ]
+    files = [r["run_file"] for r in comparison["summary"] if r["run_file"]]
+    if files:
+        lines += ["", "Run files:", "", *(f"- `{Path(f).name}`" for f in files)]
+    return "\n".join(lines) + "\n"
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

@@ -1,0 +1,142 @@
+"""Result records as the report sees them: read from any mix of files, deduplicated, one entry per cell.
+
+A cell is (operators, dataset, rows, numeric columns, engine). The same run can arrive twice (its run file and
+the comparison that embeds it) and a cell can have been run again (a rerun of compare, a sweep with
+--retry-failed): the latest record of a cell wins. Speed-up is the numpy engine's median over the engine's,
+taken from the numpy record of the same operators, dataset and size.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+from .results import read_records
+from .tables import BASELINE, median_seconds, speedup
+
+log = logging.getLogger("prepbench")
+RESULT_SUFFIXES = (".json", ".jsonl")
+
+
+@dataclass
+class Entry:
+    record: dict[str, Any]
+    engine: str
+    operators: str  # "Tokenizer -> HashingTF" for a pipeline
+    dataset: str
+    rows: int | None
+    cols: int | None  # the numeric column count of a sweep cell; None for compare and run results
+    speedup: float | None = None
+
+    @property
+    def status(self) -> str:
+        return self.record.get("status", "unknown")
+
+    @property
+    def median(self) -> float | None:
+        return median_seconds(self.record)
+
+    @property
+    def summary(self) -> dict[str, float]:
+        return (self.record.get("timing") or {}).get("summary") or {}
+
+    @property
+    def rows_per_second(self) -> float | None:
+        return (self.record.get("timing") or {}).get("rows_per_second")
+
+    @property
+    def peak_rss(self) -> float | None:
+        return (self.record.get("resources") or {}).get("peak_rss_bytes")
+
+    def cell(self) -> tuple:
+        return self.operators, self.dataset, self.rows, self.cols, self.engine
+
+
+def result_files(paths: list[str]) -> list[Path]:
+    """The named files, and the .json/.jsonl files under named directories (hidden ones skipped)."""
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files += sorted(
+                f for f in path.rglob("*")
+                if f.suffix in RESULT_SUFFIXES and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(path).parts)
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UserError(f"result file not found: {name}; give run JSON, comparison JSON or sweep JSONL files")
+    return files
+
+
+def load_entries(paths: list[str]) -> list[Entry]:
+    records = []
+    for f in result_files(paths):
+        try:
+            records += read_records(f)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            log.warning("skipping %s: not a prepbench result (%s)", f, exc)
+    unique = {_run_key(r): r for r in records if _is_run(r)}
+    entries = [_entry(r) for r in unique.values()]
+    _fill_rows(entries)
+    latest: dict[tuple, Entry] = {}
+    for e in sorted(entries, key=lambda e: e.record.get("started_at") or ""):
+        latest[e.cell()] = e
+    entries = list(latest.values())
+    _set_speedups(entries)
+    return entries
+
+
+def _is_run(record: Any) -> bool:
+    return isinstance(record, dict) and isinstance(record.get("engine"), dict) and "status" in record
+
+
+def _run_key(record: dict[str, Any]) -> tuple:
+    return record["engine"].get("name"), tuple(record.get("operators") or ()), record.get("started_at")
+
+
+def _entry(record: dict[str, Any]) -> Entry:
+    dataset = record.get("dataset") or {}
+    cell = record.get("cell") or {}
+    return Entry(
+        record=record,
+        engine=record["engine"].get("name", "?"),
+        operators=" -> ".join(record.get("operators") or ["?"]),
+        dataset=dataset.get("uri") or dataset.get("input") or "?",
+        rows=dataset.get("rows") or cell.get("rows"),
+        cols=cell.get("cols"),
+    )
+
+
+def _fill_rows(entries: list[Entry]) -> None:
+    """A run that failed before loading has no row count: take it from another run on the same dataset."""
+    known = {e.dataset: e.rows for e in entries if e.rows}
+    for e in entries:
+        if e.rows is None:
+            e.rows = known.get(e.dataset)
+
+
+def _set_speedups(entries: list[Entry]) -> None:
+    base = {(e.operators, e.dataset, e.rows, e.cols): e.median for e in entries if e.engine == BASELINE}
+    for e in entries:
+        e.speedup = speedup(e.record, base.get((e.operators, e.dataset, e.rows, e.cols)))
+
+
+def engine_order(entries: list[Entry]) -> list[str]:
+    """Known engines in their usual order (numpy first), then any other engine by name."""
+    from .engine import ENGINES
+
+    present = {e.engine for e in entries}
+    return [n for n in ENGINES if n in present] + sorted(present - set(ENGINES))
+
+
+def operator_order(entries: list[Entry]) -> list[str]:
+    from .operators import OPERATORS
+
+    rank = {name: i for i, name in enumerate(OPERATORS)}
+    return sorted({e.operators for e in entries}, key=lambda op: (rank.get(op.split(" -> ")[0], len(rank)), op))

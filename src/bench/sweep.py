@@ -1,0 +1,164 @@
+"""`prepbench sweep`: engines x operators x rows x columns, one process per cell, one JSONL line per cell.
+
+Datasets (numeric=cols, 2 categorical, text, 10% missing, the given seed) are generated once and cached as
+Parquet in --data-dir under DatasetSpec.cache_key(), so a rerun or a resume reads the same bytes. A finished
+cell is appended as one whole, fsynced line carrying its keys (engine, operator, rows, cols) and its status, so
+killing the sweep loses at most the cell that was running. A cell that fails or times out (its whole process
+group is killed) is recorded with its error and the sweep goes on.
+
+Resume: --resume skips every cell whose status is final: ok, inconsistent, failed or timeout. Failed and
+timed-out cells are not retried by default, because a deterministic failure would cost its full timeout again
+on every resume; --retry-failed runs them again and appends a new line, and readers (report) keep the last
+line of a cell. A cell cut off by a killed sweep has no line and is simply run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .child import engine_flags, failure_record, global_flags, run_child
+from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError
+from .results import append_jsonl, read_records
+from .tables import fmt_seconds
+
+FINAL = ("ok", "inconsistent", "failed", "timeout")
+RETRYABLE = ("failed", "timeout")
+
+
+@dataclass(frozen=True)
+class Cell:
+    engine: str
+    operator: str
+    rows: int
+    cols: int
+
+    def label(self) -> str:
+        return f"{self.engine} {self.operator} {self.rows:,}x{self.cols}"
+
+
+def main(args: argparse.Namespace) -> int:
+    from .compare import selected_engines
+    from .operators import get_operator
+
+    engines = selected_engines(args.engines)
+    operators = list(dict.fromkeys(get_operator(o).name for o in args.operators))
+    _validate(args)
+    out = Path(args.out)
+    grid = [Cell(e, o, r, c) for c in sorted(set(args.cols)) for r in row_counts(args.rows)
+            for o in operators for e in engines]
+    records = _records(out)
+    if records and not args.resume:
+        raise UserError(f"{out} already holds {len(records)} cells; add --resume to continue that sweep, "
+                        "or choose another --out")
+    done = finished_cells(records, args.retry_failed)
+    todo = [c for c in grid if c not in done]
+    print(f"sweep: {len(grid)} cells, {len(grid) - len(todo)} already in {out}, {len(todo)} to run")
+    if todo:
+        _run_cells(todo, args, out)
+    return _finish(grid, out)
+
+
+def row_counts(values: list[float]) -> list[int]:
+    """--rows 1e4 1e5 -> [10000, 100000]; a fraction or a count below 1 is a user error."""
+    counts = []
+    for v in values:
+        if v < 1 or v != int(v):
+            raise UserError(f"--rows takes whole row counts of at least 1, e.g. 1e4 1e5; got {v:g}")
+        counts.append(int(v))
+    return sorted(set(counts))
+
+
+def _validate(args: argparse.Namespace) -> None:
+    if min(args.cols) < 1:
+        raise UserError(f"--cols takes numeric column counts of at least 1; got {min(args.cols)}")
+    if args.repeats < 1 or args.warmup < 0:
+        raise UserError("--repeats must be at least 1 and --warmup at least 0")
+    if args.timeout_per_cell <= 0:
+        raise UserError(f"--timeout-per-cell must be positive, got {args.timeout_per_cell:g}")
+    parent = Path(args.out).resolve().parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise UserError(f"cannot write {args.out}: {parent} is not a writable directory; choose another --out")
+
+
+def _records(out: Path) -> list[dict[str, Any]]:
+    return [r for r in read_records(out) if isinstance(r.get("cell"), dict)] if out.exists() else []
+
+
+def finished_cells(records: list[dict[str, Any]], retry_failed: bool) -> set[Cell]:
+    """Cells that --resume skips (see the module docstring for why failures count as finished)."""
+    final = ("ok", "inconsistent") if retry_failed else FINAL
+    return {Cell(**r["cell"]) for r in records if r.get("status") in final}
+
+
+def _run_cells(todo: list[Cell], args: argparse.Namespace, out: Path) -> None:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task("sweep", total=len(todo))
+        for cell in todo:
+            progress.update(task, description=f"data {cell.rows:,}x{cell.cols}")
+            data = dataset(cell, args)
+            progress.update(task, description=cell.label())
+            record = run_cell(cell, data, args)
+            append_jsonl(out, record)
+            progress.console.print(_cell_line(cell, record), markup=False, highlight=False)
+            progress.advance(task)
+        progress.update(task, description="sweep done")
+
+
+def dataset(cell: Cell, args: argparse.Namespace) -> Path:
+    """The cell's generated dataset, from the cache or generated once (written atomically)."""
+    from .generate import DatasetSpec, generate_table, write_table
+
+    spec = DatasetSpec(rows=cell.rows, numeric=cell.cols, categorical=2, text=True, missing_rate=0.1,
+                       seed=args.seed)
+    path = Path(args.data_dir).resolve() / f"{spec.cache_key()}.parquet"
+    if not path.exists():
+        write_table(generate_table(spec), str(path))
+    return path
+
+
+def run_cell(cell: Cell, data: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """One `prepbench run` in its own process; its record with the cell keys in front."""
+    cli_args = [*global_flags(args), "run", "--engine", cell.engine, "--operator", cell.operator,
+                "--input", str(data), "--repeats", str(args.repeats), "--warmup", str(args.warmup),
+                *engine_flags(args)]
+    with tempfile.TemporaryDirectory(prefix="prepbench-sweep-") as tmp:
+        result = run_child(cli_args, Path(tmp), args.timeout_per_cell)
+    record = result.record or failure_record(cell.engine, [cell.operator], "run", str(data), result,
+                                             args.timeout_per_cell)
+    return {"cell": asdict(cell), **record, "exit_code": result.exit_code, "cell_seconds": result.seconds,
+            "sweep": {"seed": args.seed, "dataset": str(data)}}
+
+
+def _cell_line(cell: Cell, record: dict[str, Any]) -> str:
+    median = ((record.get("timing") or {}).get("summary") or {}).get("median")
+    detail = f"median {fmt_seconds(median)} s" if median is not None else (record.get("error") or {}).get(
+        "message", "")
+    return f"{record['status']:>12}  {cell.label()}  {detail}"
+
+
+def _finish(grid: list[Cell], out: Path) -> int:
+    """Count the grid's cells by the status of their last line; the exit code is the worst of them."""
+    last = {Cell(**r["cell"]): r.get("status") for r in _records(out)}
+    statuses = [last.get(c, "missing") for c in grid]
+    counts = {s: statuses.count(s) for s in dict.fromkeys(statuses)}
+    print(f"sweep: {', '.join(f'{n} {s}' for s, n in counts.items())}; results in {out}")
+    if set(statuses) - {"ok", "inconsistent"}:
+        return EXIT_ENGINE_FAILURE
+    return EXIT_INCONSISTENT if "inconsistent" in statuses else EXIT_OK

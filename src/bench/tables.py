@@ -1,0 +1,140 @@
+"""The comparison table of `compare` and `report`: one row per run record, in Markdown, HTML or the terminal.
+
+Speed-up is the numpy engine's median time divided by the engine's (the numpy engine is the single-machine
+baseline of DESIGN.md): 2.0 means twice as fast as numpy, 0.5 half as fast.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+BASELINE = "numpy"
+COLUMNS = ("engine", "implementation", "rows", "median s", "IQR s", "rows/s", "peak RSS", "mean CPU",
+           "speed-up vs numpy", "consistency", "status")
+WIDE_TERMINAL = 160  # table width when the output is a file or a CI log rather than a terminal
+
+
+def median_seconds(record: dict[str, Any]) -> float | None:
+    return ((record.get("timing") or {}).get("summary") or {}).get("median")
+
+
+def implementation_label(record: dict[str, Any]) -> str:
+    labels = record.get("implementations") or {}
+    if len(labels) == 1:
+        return next(iter(labels.values()))
+    return ", ".join(f"{op}: {label}" for op, label in labels.items()) or "-"
+
+
+def status_text(record: dict[str, Any]) -> str:
+    error = record.get("error")
+    if not error:
+        return record["status"]
+    return f"{record['status']}: {error.get('type', 'Error')}: {error.get('message', '')}"
+
+
+def speedup(record: dict[str, Any], baseline_median: float | None) -> float | None:
+    median = median_seconds(record)
+    if not median or not baseline_median:
+        return None
+    return baseline_median / median
+
+
+def summary_row(record: dict[str, Any], baseline_median: float | None) -> dict[str, Any]:
+    """The figures of one run that the table shows, as plain values (JSON-friendly)."""
+    timing = record.get("timing") or {}
+    resources = record.get("resources") or {}
+    return {
+        "engine": record["engine"]["name"],
+        "implementation": implementation_label(record),
+        "rows": (record.get("dataset") or {}).get("rows"),
+        "median_seconds": median_seconds(record),
+        "iqr_seconds": (timing.get("summary") or {}).get("iqr"),
+        "rows_per_second": timing.get("rows_per_second"),
+        "peak_rss_bytes": resources.get("peak_rss_bytes"),
+        "mean_cpu_percent": resources.get("mean_cpu_percent"),
+        "speedup_vs_numpy": speedup(record, baseline_median),
+        "consistency": (record.get("consistency") or {}).get("verdict", "-"),
+        "status": status_text(record),
+    }
+
+
+def baseline_median(records: list[dict[str, Any]]) -> float | None:
+    return next((median_seconds(r) for r in records if r["engine"]["name"] == BASELINE and median_seconds(r)), None)
+
+
+def fmt_seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3g}" if value < 0.001 else f"{value:.4f}"
+
+
+def fmt_rate(value: float | None) -> str:
+    return "-" if not value else f"{value:,.0f}"
+
+
+def fmt_bytes(value: float | None) -> str:
+    if not value:
+        return "-"
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.2f} GiB"
+
+
+def fmt_speedup(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def fmt_count(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def cells(row: dict[str, Any]) -> list[str]:
+    """A row as the text of COLUMNS."""
+    cpu = row["mean_cpu_percent"]
+    return [
+        row["engine"], row["implementation"], fmt_count(row["rows"]), fmt_seconds(row["median_seconds"]),
+        fmt_seconds(row["iqr_seconds"]), fmt_rate(row["rows_per_second"]), fmt_bytes(row["peak_rss_bytes"]),
+        "-" if cpu is None else f"{cpu:.0f}%", fmt_speedup(row["speedup_vs_numpy"]), row["consistency"],
+        row["status"],
+    ]
+
+
+def markdown_table(header: list[str] | tuple[str, ...], body: list[list[str]]) -> str:
+    def line(values: list[str] | tuple[str, ...]) -> str:
+        return "| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in values) + " |"
+
+    return "\n".join([line(header), "|" + "---|" * len(header), *(line(r) for r in body)]) + "\n"
+
+
+def html_table(header: list[str] | tuple[str, ...], body: list[list[str]],
+               classes: list[list[str]] | None = None) -> str:
+    """An HTML table; `classes` gives a CSS class per cell (e.g. the status colour of the consistency matrix)."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    rows = []
+    for i, row in enumerate(body):
+        tds = []
+        for j, value in enumerate(row):
+            cls = classes[i][j] if classes else ""
+            attr = f' class="{cls}"' if cls else ""
+            tds.append(f"<td{attr}>{html.escape(str(value))}</td>")
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>\n"
+
+
+def print_rich_table(title: str, header: list[str] | tuple[str, ...], body: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=WIDE_TERMINAL)
+    table = Table(title=title, title_justify="left")
+    for name in header:
+        table.add_column(name, overflow="fold")
+    for row in body:
+        table.add_row(*(Text(str(v)) for v in row))  # no markup: error messages may hold [brackets]
+    console.print(table)
