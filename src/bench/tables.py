@@ -84,7 +84,9 @@ def fmt_bytes(value: float | None) -> str:
 
 
 def fmt_speedup(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x"
+    if value is None:
+        return "-"
+    return f"{value:.2f}x" if value >= 0.01 else f"{value:.2g}x"
 
 
 def fmt_count(value: int | None) -> str:
