@@ -65,8 +65,8 @@ def _png(fig) -> bytes:
 def operator_figure(operator: str, entries: list[Entry], colours: dict[str, str]) -> bytes:
     """The four panels of one operator (entries with timings only)."""
     plt = _pyplot()
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=len(sizes) > 1)
     sizes = {e.rows for e in entries}
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=len(sizes) > 1)
     rows_text = f"{next(iter(sizes)):,} rows" if len(sizes) == 1 else f"{len(sizes)} sizes"
     fig.suptitle(f"{operator} ({rows_text})", fontsize=14)
     for ax, panel in zip(axes.flat, PANELS):
@@ -88,12 +88,16 @@ def _series(entries: list[Entry]) -> dict[tuple[str, int | None], list[Entry]]:
 
 
 def _label(engine: str, cols: int | None, several_cols: bool) -> str:
-    return f"{engine}, {cols} cols" if several_cols and cols is not None else engine
+    """Sweep cells say their column count; runs and comparisons (no count) are told apart from them."""
+    if not several_cols:
+        return engine
+    return f"{engine}, {cols} cols" if cols is not None else f"{engine}, run/compare"
 
 
 def _lines(ax, entries: list[Entry], panel: Panel, colours: dict[str, str]) -> None:
     series = _series(_shown(entries, panel))
     col_counts = sorted({cols for _, cols in series if cols is not None})
+    several = len({cols for _, cols in series}) > 1
     for (engine, cols), items in series.items():
         items = [e for e in items if panel.value(e)]
         if not items:
@@ -101,7 +105,7 @@ def _lines(ax, entries: list[Entry], panel: Panel, colours: dict[str, str]) -> N
         style = LINE_STYLES[col_counts.index(cols) % len(LINE_STYLES)] if cols in col_counts else "-"
         xs, ys = [e.rows for e in items], [panel.value(e) for e in items]
         ax.errorbar(xs, ys, yerr=_yerr(items, panel), fmt=style, marker="o", capsize=3, color=colours[engine],
-                    label=_label(engine, cols, len(col_counts) > 1))
+                    label=_label(engine, cols, several))
     ax.set_xscale("log")
     if panel.log:
         ax.set_yscale("log")
