@@ -162,7 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=3, help="timed repetitions per cell (default 3)")
     p.add_argument("--warmup", type=int, default=1, help="warm-up repetitions per cell (default 1)")
     p.add_argument("--out", required=True, help="JSONL file the cells are appended to")
-    p.add_argument("--resume", action="store_true", help="skip cells already finished in --out")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip cells already in --out with a final status (ok, inconsistent, failed, timeout)",
+    )
     p.add_argument(
         "--retry-failed", action="store_true", help="with --resume, run failed and timed-out cells again"
     )
