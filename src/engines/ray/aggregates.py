@@ -1,0 +1,99 @@
+"""Custom Ray aggregations for statistics Ray's preprocessors do not offer.
+
+Each one is an `AggregateFnV2`: a partial result per block, merged pairwise by `combine`, so a fit is one
+`Dataset.aggregate(...)` job over all its columns. Nulls are skipped (`ignore_nulls=True`): a block without
+any non-null value contributes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from ray.data.aggregate import AggregateFnV2
+from ray.data.block import BlockAccessor
+
+from .vectors import vector_parts
+
+
+def _column(block, name: str) -> pa.ChunkedArray:
+    return BlockAccessor.for_block(block).to_arrow().column(name)
+
+
+class _ValueCounts(AggregateFnV2):
+    """Distinct non-null values with their counts, as a (2, k) float64 array sorted by value.
+
+    float64 holds counts exactly up to 2^53 and keeps the partial result one plain array. Every partial result
+    is sorted: Ray may hand `finalize` the output of one `aggregate_block` over concatenated blocks, with no
+    `combine` in between.
+    """
+
+    def __init__(self, on: str, name: str) -> None:
+        super().__init__(f"{name}({on})", zero_factory=lambda: None, on=on, ignore_nulls=True)
+
+    def aggregate_block(self, block) -> np.ndarray | None:
+        counts = pc.value_counts(_column(block, self._target_col_name).drop_null())
+        if len(counts) == 0:
+            return None
+        values = counts.field("values").to_numpy()
+        order = np.argsort(values)
+        return np.stack([values[order], counts.field("counts").to_numpy()[order].astype(np.float64)])
+
+    def combine(self, current: np.ndarray, new: np.ndarray) -> np.ndarray:
+        values = np.concatenate([current[0], new[0]])
+        values, where = np.unique(values, return_inverse=True)
+        return np.stack([values, np.bincount(where, weights=np.concatenate([current[1], new[1]]))])
+
+
+class LowerMedian(_ValueCounts):
+    """The value at rank ceil(n/2) among the n non-null values (the canonical median of Imputer)."""
+
+    def __init__(self, on: str) -> None:
+        super().__init__(on, "lower_median")
+
+    def finalize(self, accumulator: np.ndarray) -> float:
+        values, counts = np.asarray(accumulator[0]), np.asarray(accumulator[1])
+        rank = math.ceil(counts.sum() / 2)
+        return float(values[np.searchsorted(np.cumsum(counts), rank)])
+
+
+class SmallestMode(_ValueCounts):
+    """The most frequent non-null value; ties go to the smallest (values are sorted, argmax takes the first)."""
+
+    def __init__(self, on: str) -> None:
+        super().__init__(on, "smallest_mode")
+
+    def finalize(self, accumulator: np.ndarray) -> float:
+        return float(np.asarray(accumulator[0])[np.argmax(accumulator[1])])
+
+
+class DistinctValues(AggregateFnV2):
+    """The sorted distinct non-null values of a numeric column."""
+
+    def __init__(self, on: str) -> None:
+        super().__init__(f"distinct({on})", zero_factory=lambda: None, on=on, ignore_nulls=True)
+
+    def aggregate_block(self, block) -> np.ndarray | None:
+        values = pc.unique(_column(block, self._target_col_name)).drop_null()
+        return np.sort(values.to_numpy()) if len(values) else None
+
+    def combine(self, current: np.ndarray, new: np.ndarray) -> np.ndarray:
+        return np.union1d(current, new)
+
+
+class DocumentFrequency(AggregateFnV2):
+    """[number of rows, then per vector index the number of rows with a non-zero entry there]."""
+
+    def __init__(self, on: str) -> None:
+        super().__init__(f"document_frequency({on})", zero_factory=lambda: None, on=on, ignore_nulls=True)
+
+    def aggregate_block(self, block) -> np.ndarray | None:
+        offsets, indices, values, size = vector_parts(_column(block, self._target_col_name))
+        if len(offsets) == 1:
+            return None
+        return np.concatenate([[len(offsets) - 1], np.bincount(indices[values != 0], minlength=size)])
+
+    def combine(self, current: np.ndarray, new: np.ndarray) -> np.ndarray:
+        return np.asarray(current) + np.asarray(new)

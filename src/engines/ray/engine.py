@@ -1,0 +1,130 @@
+"""The Ray Data engine: operators on a Ray Dataset, on a local Ray or on a cluster (--ray-address).
+
+Data flow: `load` materialises the input in the object store (blocks carry a ROW column, their position in the
+input file); each step's fit runs Ray jobs (aggregates) and its transform adds lazy `map_batches` stages; the
+timed action `materialize` executes them all and pins the output columns; `collect` picks rows by ROW and
+converts to the canonical forms. Vector columns are sparse structs (see vectors.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import ray
+
+from src.bench.data import InputSource
+from src.bench.engine import Engine
+
+from .load import ROW, load_dataset
+from .vectors import to_csr
+
+
+@dataclass
+class Output:
+    """One repetition's materialised outputs; `release` drops the only reference, so Ray frees the blocks."""
+
+    dataset: ray.data.MaterializedDataset | None
+
+
+class RayEngine(Engine):
+    name = "ray"
+    operators_package = "src.engines.ray.operators"
+
+    def __init__(self, options) -> None:
+        super().__init__(options)
+        self._owns_ray = False
+
+    def start(self) -> dict[str, Any]:
+        from .runtime import init_ray
+        from .runtime_env import read_runtime_env_arg
+
+        opts = self.options
+        env = read_runtime_env_arg(opts.ray_runtime_env_json) if opts.ray_runtime_env_json else None
+        before = _node_id()
+        info = init_ray(address=opts.ray_address, namespace=opts.ray_namespace, runtime_env_json=env)
+        self._owns_ray = info.mode == "local" and _node_id() != before  # not when an existing Ray was reused
+        _quiet_ray_data()
+        return {
+            "version": info.ray_version,
+            "mode": info.mode,
+            "address": info.address,
+            "namespace": info.namespace,
+            "nodes": info.alive_nodes,
+            "total_nodes": info.total_nodes,
+            "node_ips": info.node_ips,
+            "resources": info.resources,
+            "runtime_env": info.runtime_env,
+            "connect_seconds": info.connect_seconds,
+            "runtime_env_setup_seconds": info.runtime_env_setup_seconds,
+            "warnings": info.warnings,
+            "io_mode": self.io_mode,
+        }
+
+    @property
+    def io_mode(self) -> str:
+        """pandas (read on the driver) by default; engine (Ray's readers on the nodes) for a cluster."""
+        return self.options.io_mode or ("engine" if self.options.ray_address else "pandas")
+
+    def load(self, source: InputSource, columns: list[str]) -> ray.data.MaterializedDataset:
+        return load_dataset(source, columns, self.io_mode)
+
+    def count(self, data: ray.data.Dataset) -> int:
+        return data.count()
+
+    def materialize(self, data: ray.data.Dataset, columns: list[str]) -> Output:
+        return Output(data.select_columns([ROW, *columns]).materialize())
+
+    def release(self, data: Output) -> None:
+        data.dataset = None
+
+    def collect(self, data: Output, columns: list[str], rows: np.ndarray | None) -> dict[str, Any]:
+        ds = data.dataset.select_columns([ROW, *columns])
+        if rows is not None:
+            wanted = pa.array(rows, pa.int64())
+            ds = ds.map_batches(
+                lambda batch: batch.filter(pc.is_in(batch[ROW], value_set=wanted)),
+                batch_format="pyarrow",
+                batch_size=None,
+            )
+        table = _concat(ds).sort_by(ROW)
+        expected = data.dataset.count() if rows is None else len(rows)
+        if table.num_rows != expected:
+            raise RuntimeError(f"Ray returned {table.num_rows} of the {expected} requested rows")
+        return {c: _canonical(table.column(c)) for c in columns}
+
+    def stop(self) -> None:
+        if self._owns_ray:
+            from .runtime import shutdown_ray
+
+            shutdown_ray()
+            self._owns_ray = False
+
+
+def _node_id() -> str | None:
+    return ray.get_runtime_context().get_node_id() if ray.is_initialized() else None
+
+
+def _concat(ds: ray.data.Dataset) -> pa.Table:
+    return pa.concat_tables(ds.iter_batches(batch_size=None, batch_format="pyarrow"))
+
+
+def _canonical(column: pa.ChunkedArray) -> Any:
+    """The form `Engine.collect` promises: CSR for vectors, lists for tokens, float64 with NaN otherwise."""
+    if pa.types.is_struct(column.type):
+        return to_csr(column)
+    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        return column.to_pylist()
+    return column.cast(pa.float64()).to_numpy().astype(np.float64, copy=False)
+
+
+def _quiet_ray_data() -> None:
+    """No progress bars (they cost time and flood logs); Ray Data's own INFO lines only with --log-level DEBUG."""
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    verbose = logging.getLogger("prepbench").isEnabledFor(logging.DEBUG)
+    logging.getLogger("ray.data").setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.INFO if verbose else logging.ERROR)
