@@ -11,6 +11,8 @@ import string
 
 import numpy as np
 
+from ._columns import cyclic_gc_paused
+
 IMPLEMENTATION = "custom"
 ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 TOKEN = re.compile(r"[^ \t\n\r\f\v]+")
@@ -26,5 +28,6 @@ def transform(frame, state, step):
     out = {}
     for name, col in zip(step.output_cols, step.input_cols):
         docs = frame[col].to_pylist()
-        out[name] = np.fromiter(map(tokenize, docs), dtype=object, count=len(docs))
+        with cyclic_gc_paused():
+            out[name] = np.fromiter(map(tokenize, docs), dtype=object, count=len(docs))
     return frame.with_columns(out)
