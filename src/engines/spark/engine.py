@@ -1,0 +1,119 @@
+"""The Spark MLlib engine: pyspark.ml.feature on a SparkSession, local[*] or a standalone cluster.
+
+Spark is lazy: an operator's `fit` runs the jobs that learn its statistics, `transform` only adds columns to the
+plan, and `materialize` is the one action of a repetition — a "noop" write of every output column, which
+computes each column for each row and writes nothing. The loaded input is cached and counted beforehand, so no
+repetition reads the file again.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from src.bench.data import InputSource
+from src.bench.engine import Engine, EngineOptions
+
+from .load import ROW, load_cached
+from .session import (
+    executor_count,
+    get_spark,
+    parse_master,
+    parse_spark_conf,
+    spark_info,
+    stop_spark,
+    wait_for_executors,
+)
+from .vectors import canonical
+
+EXECUTOR_WAIT_S = 60.0  # the first executor must register within this
+EXECUTOR_SETTLE_S = 2.0  # then the count must stay unchanged this long (all workers have answered)
+
+
+class SparkEngine(Engine):
+    name = "spark"
+    operators_package = "src.engines.spark.operators"
+
+    def __init__(self, options: EngineOptions) -> None:
+        super().__init__(options)
+        self.spark = None
+        self.mode = "local"
+        self.io_mode = options.io_mode
+
+    def start(self) -> dict[str, Any]:
+        opts = self.options
+        self.spark = get_spark(opts.app_name, master=opts.spark_master, config=parse_spark_conf(opts.spark_conf),
+                               driver_host=opts.spark_driver_host)
+        self.mode = parse_master(opts.spark_master).mode
+        if self.mode == "standalone":
+            _wait_for_executors(self.spark)
+        self.io_mode = opts.io_mode or ("engine" if self.mode == "standalone" else "pandas")
+        info = spark_info(self.spark)
+        jvm_system = self.spark.sparkContext._jvm.java.lang.System
+        return {
+            **info,
+            "version": info["spark_version"],
+            "nodes": max(info["executor_count"], 1),
+            "java": f"{jvm_system.getProperty('java.version')} ({jvm_system.getProperty('java.vendor')})",
+            "io_mode": self.io_mode,
+        }
+
+    def load(self, source: InputSource, columns: list[str]) -> DataFrame:
+        return load_cached(self.spark, source, columns, self.io_mode)
+
+    def count(self, data: DataFrame) -> int:
+        return data.count()  # the input is cached, so this reads memory, not the file
+
+    def materialize(self, data: DataFrame, columns: list[str]) -> DataFrame:
+        data.select(*columns).write.format("noop").mode("overwrite").save()
+        return data
+
+    def collect(self, data: DataFrame, columns: list[str], rows: np.ndarray | None) -> dict[str, Any]:
+        """The rows (by a broadcast join with their numbers, not a Python loop) in input order, canonical."""
+        picked = data.select(ROW, *columns)
+        if rows is not None:
+            wanted = self.spark.createDataFrame(pa.table({ROW: pa.array(rows, pa.int64())}))
+            picked = picked.join(F.broadcast(wanted), ROW)
+        table = picked.orderBy(ROW).toArrow()
+        return {c: canonical(table.column(c)) for c in columns}
+
+    def stop(self) -> None:
+        """Stop the session, which also frees the cached input."""
+        stop_spark()
+
+    def resource_pids(self) -> list[int]:
+        """Standalone workers on this machine (their executors are their children); none in local mode.
+
+        In local mode the driver JVM is already our child. A standalone worker is found only by its exact master
+        URL on its command line, so no other cluster's processes are counted.
+        """
+        if self.mode != "standalone":
+            return []
+        return _local_worker_pids(self.spark.sparkContext.master)
+
+
+def _wait_for_executors(spark) -> None:
+    """Wait until executors stop registering, so executor start-up is not inside the timed repetitions."""
+    count = wait_for_executors(spark, 1, timeout_s=EXECUTOR_WAIT_S)
+    stable_since = time.monotonic()
+    while time.monotonic() - stable_since < EXECUTOR_SETTLE_S:
+        time.sleep(0.2)
+        now = executor_count(spark)
+        if now != count:
+            count, stable_since = now, time.monotonic()
+
+
+def _local_worker_pids(master_url: str) -> list[int]:
+    import psutil
+
+    pids = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if "org.apache.spark.deploy.worker.Worker" in cmdline and master_url in cmdline:
+            pids.append(proc.pid)
+    return pids

@@ -1,0 +1,206 @@
+"""The Spark engine against the numpy reference, on real Spark (local[2], one session for the module).
+
+Every operator and the three pipelines are fitted on a training file and applied to a test file that holds
+categories and words the training file never saw, then compared with the numpy engine doing the same. The data
+has the edge cases of the canonical semantics: nulls in miss_*, a constant numeric column, mixed-case text with
+runs of spaces and tabs. Both io-modes (pandas, engine) and both formats (CSV, Parquet) are covered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from src.bench.consistency import compare_outputs
+from src.bench.data import resolve_input
+from src.bench.engine import EngineOptions
+from src.bench.generate import DatasetSpec, generate_table, write_table
+from src.bench.plan import output_columns, plan_pipeline
+from src.bench.runner import RunRequest, execute
+from src.engines.numpy.engine import NumpyEngine
+from src.engines.spark.engine import SparkEngine
+
+pytestmark = pytest.mark.slow
+
+MASTER = "local[2]"
+IO_CASES = [("pandas", "csv"), ("pandas", "parquet"), ("engine", "csv"), ("engine", "parquet")]
+UNSEEN = ["a_unseen", "zz_unseen"]  # sort before and after every training category
+
+
+def _table(rows: int, seed: int, constant: float) -> pa.Table:
+    spec = DatasetSpec(rows=rows, numeric=3, categorical=2, cardinality=6, text=True, vocab_size=80,
+                       missing_rate=0.25, seed=seed)
+    table = generate_table(spec)
+    return table.append_column("num_const", pa.array(np.full(rows, constant)))
+
+
+def _with_unseen(table: pa.Table) -> pa.Table:
+    """Every fifth cat_0 value becomes a category the training data does not have."""
+    values = table.column("cat_0").to_pylist()
+    for i in range(0, len(values), 5):
+        values[i] = UNSEEN[(i // 5) % 2]
+    return table.set_column(table.schema.get_field_index("cat_0"), "cat_0", pa.array(values))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    root = tmp_path_factory.mktemp("spark-engine")
+    train, test = _table(300, seed=1, constant=5.0), _with_unseen(_table(120, seed=2, constant=7.0))
+    out = {}
+    for fmt in ("csv", "parquet"):
+        paths = root / f"train.{fmt}", root / f"test.{fmt}"
+        write_table(train, str(paths[0]))
+        write_table(test, str(paths[1]))
+        out[fmt] = paths
+    return out
+
+
+@pytest.fixture(scope="module")
+def engines():
+    """One SparkSession shared by an engine per io-mode (same master and config, so get_spark reuses it)."""
+    by_mode = {mode: SparkEngine(EngineOptions(io_mode=mode, spark_master=MASTER, app_name="prepbench-test"))
+               for mode in ("pandas", "engine")}
+    infos = {mode: engine.start() for mode, engine in by_mode.items()}
+    yield by_mode, infos
+    for engine in by_mode.values():
+        engine.stop()
+
+
+@pytest.fixture(scope="module")
+def loaded(engines, files):
+    """Train and test data per (io-mode, format), loaded once: all the columns any case reads."""
+    by_mode, _ = engines
+    cache = {}
+
+    def get(io_mode: str, fmt: str):
+        if (io_mode, fmt) not in cache:
+            sources = [resolve_input(str(p)) for p in files[fmt]]
+            columns = list(sources[0].schema)
+            cache[io_mode, fmt] = sources, [by_mode[io_mode].load(s, columns) for s in sources]
+        return cache[io_mode, fmt]
+
+    return get
+
+
+def fit_then_apply(engine, steps, train, test):
+    """Fit every step on the training data (as transformed so far) and apply it to both."""
+    for step in steps:
+        state = engine.fit(step, train) if step.spec.stateful else None
+        train, test = engine.transform(step, state, train), engine.transform(step, state, test)
+    return train, test
+
+
+def compare_with_numpy(spark, sources, spark_data, operators, params=None):
+    """Fit on train, apply to test: the explicit steps' test outputs, Spark vs numpy; returns numpy's."""
+    steps = plan_pipeline(operators, params or {}, sources[0].schema)
+    checked = [c for s in steps if not s.implicit for c in s.output_cols]
+    kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
+    rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
+    ref = NumpyEngine(EngineOptions())
+    _, expected = fit_then_apply(ref, steps, *[ref.load(s, list(s.schema)) for s in sources])
+    _, got = fit_then_apply(spark, steps, *spark_data)
+    spark.materialize(got, output_columns(steps))
+    expected = ref.collect(expected, checked, None)
+    verdict = compare_outputs(spark.collect(got, checked, None), expected, kinds, rtol)
+    assert verdict["verdict"] == "ok", verdict["columns"]
+    return expected
+
+
+OPERATORS = ["StandardScaler", "MinMaxScaler", "Imputer", "StringIndexer", "OneHotEncoder", "Tokenizer",
+             "HashingTF", "IDF"]
+PIPELINES = [["StandardScaler", "MinMaxScaler"], ["StringIndexer", "OneHotEncoder"], ["Tokenizer", "HashingTF", "IDF"]]
+
+
+@pytest.mark.parametrize("io_mode,fmt", IO_CASES)
+@pytest.mark.parametrize("operators", [[op] for op in OPERATORS] + PIPELINES, ids=" ".join)
+def test_operators_and_pipelines_match_numpy(engines, loaded, io_mode, fmt, operators):
+    by_mode, _ = engines
+    sources, data = loaded(io_mode, fmt)
+    expected = compare_with_numpy(by_mode[io_mode], sources, data, operators)
+    unseen = len(range(0, 120, 5))  # the unseen categories really reached the check: as null and as zero rows
+    for name, values in expected.items():
+        if name == "cat_0_index":
+            assert np.isnan(values).sum() == unseen
+        if name.startswith("cat_0") and name.endswith("_onehot"):
+            assert (np.diff(values.indptr) == 0).sum() == unseen
+
+
+@pytest.mark.parametrize("operator,params", [
+    ("StandardScaler", {"with_mean": False}),
+    ("StandardScaler", {"with_std": False}),
+    ("MinMaxScaler", {"min": -1.0, "max": 3.0}),
+    ("Imputer", {"strategy": "median"}),
+    ("Imputer", {"strategy": "mode"}),
+    ("Imputer", {"strategy": "constant", "fill_value": -2.5}),
+    ("HashingTF", {"num_features": 16, "binary": True}),
+    ("IDF", {"min_doc_freq": 40}),
+], ids=lambda v: str(v))
+def test_parameters_match_numpy(engines, loaded, operator, params):
+    by_mode, _ = engines
+    sources, data = loaded("engine", "parquet")
+    compare_with_numpy(by_mode["engine"], sources, data, [operator], {operator: params})
+
+
+def test_start_reports_local_session_and_java(engines):
+    _, infos = engines
+    info = infos["pandas"]
+    assert info["mode"] == "local" and info["master"] == MASTER
+    assert info["executor_count"] == 0 and info["nodes"] == 1
+    assert info["version"].startswith("4.")
+    assert info["java"].startswith("17")
+    assert SparkEngine(EngineOptions(spark_master=MASTER)).start()["io_mode"] == "pandas", "local: pandas by default"
+
+
+@pytest.mark.parametrize("io_mode,fmt", IO_CASES)
+def test_collect_returns_the_requested_rows_in_input_order(engines, loaded, io_mode, fmt):
+    by_mode, _ = engines
+    sources, data = loaded(io_mode, fmt)
+    rows = np.array([0, 1, 7, 150, 298, 299], dtype=np.int64)
+    ref = NumpyEngine(EngineOptions())
+    expected = ref.collect(ref.load(sources[0], list(sources[0].schema)), ["num_0", "miss_0", "cat_0", "text"], rows)
+    got = by_mode[io_mode].collect(data[0], ["num_0", "miss_0", "cat_0", "text"], rows)
+    np.testing.assert_array_equal(got["num_0"], expected["num_0"])
+    np.testing.assert_array_equal(got["miss_0"], expected["miss_0"])  # NaN where null, in both
+    assert got["cat_0"] == expected["cat_0"] and got["text"] == expected["text"]
+
+
+def test_engine_reader_numbers_rows_in_file_order_across_files(engines, tmp_path):
+    """Spark packs a directory's files largest first; row numbers must still follow the files' name order."""
+    directory = tmp_path / "parts.parquet"
+    directory.mkdir()
+    table = generate_table(DatasetSpec(rows=500, numeric=1, categorical=0, seed=3))
+    pq.write_table(table.slice(0, 40), directory / "part-0.parquet")
+    pq.write_table(table.slice(40), directory / "part-1.parquet", row_group_size=100)
+    by_mode, _ = engines
+    source = resolve_input(str(directory))
+    got = by_mode["engine"].collect(by_mode["engine"].load(source, ["num_0"]), ["num_0"], None)
+    np.testing.assert_array_equal(got["num_0"], table.column("num_0").to_numpy())
+
+
+def test_materialize_computes_every_output_column(engines, loaded):
+    """The noop write evaluates each listed column: a column that fails when computed makes it fail."""
+    from pyspark.sql import functions as F
+
+    by_mode, _ = engines
+    _, data = loaded("pandas", "csv")
+    failing = data[0].withColumn("boom", F.raise_error(F.lit("computed")))
+    by_mode["pandas"].materialize(failing, ["num_0"])
+    with pytest.raises(Exception, match="computed"):
+        by_mode["pandas"].materialize(failing, ["num_0", "boom"])
+
+
+def test_full_run_path_records_labels_and_consistency(engines, files, tmp_path):
+    """Through the runner (as the CLI runs it). Last in the module: the runner stops the session at the end."""
+    outcome = execute(RunRequest(engine="spark", operators=["StringIndexer", "OneHotEncoder"],
+                                 input_path=str(files["csv"][0]), output_dir=str(tmp_path), repeats=2, warmup=0,
+                                 check_rows=100, options=EngineOptions(spark_master=MASTER)))
+    record = outcome.record
+    assert outcome.exit_code == 0 and record["status"] == "ok"
+    assert record["consistency"]["verdict"] == "ok" and record["consistency"]["rows_checked"] == 100
+    assert record["implementations"] == {"StringIndexer": "native+adapter", "OneHotEncoder": "native+adapter"}
+    assert record["engine"]["io_mode"] == "pandas" and len(record["timing"]["repetition_seconds"]) == 2
+    assert all(t > 0 for t in record["timing"]["fit_seconds"])
