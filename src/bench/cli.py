@@ -283,6 +283,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     outcome = execute(run_request(args, args.engine, operators, args.command))
     print_run(outcome.record, outcome.path)
+    error = outcome.record.get("error")
+    if error:  # the table is on stdout; stderr gets the one line a script or a log reader looks for
+        print(f"prepbench: engine failure: {error['type']}: {error['message']} (recorded in {outcome.path})",
+              file=sys.stderr)
     return outcome.exit_code
 
 
@@ -297,7 +301,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     import time
 
     from .generate import DatasetSpec, generate_table, write_table
+    from .results import check_writable_file
 
+    check_writable_file(args.output, "--output")  # before generating: a big dataset takes a while
     spec = DatasetSpec(
         rows=args.rows,
         numeric=args.numeric,

@@ -48,6 +48,10 @@ class Engine(ABC):
     def __init__(self, options: EngineOptions) -> None:
         self.options = options
 
+    def check_options(self) -> None:
+        """Check the engine's options without starting it (syntax, files, cluster reachability): the runner
+        calls this before it loads any data, so a mistake is one line in seconds. Engines with options override."""
+
     @abstractmethod
     def start(self) -> dict[str, Any]:
         """Start or connect; return engine facts for the result (version, mode, master/address, nodes...)."""

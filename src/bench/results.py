@@ -104,9 +104,35 @@ def ensure_writable_dir(path: str | Path) -> Path:
         raise UserError(
             f"cannot create output directory {directory}: {exc.strerror}; choose another --output"
         ) from None
-    if not os.access(directory, os.W_OK | os.X_OK):
+    if not os.access(directory, os.W_OK | os.X_OK) or not _can_create_file(directory):
         raise UserError(f"output directory {directory} is not writable; choose another --output")
     return directory
+
+
+def _can_create_file(directory: Path) -> bool:
+    """Create and delete a probe file: os.access says yes to root on read-only places such as /proc or /sys."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".prepbench-probe-"):
+            return True
+    except OSError:
+        return False
+
+
+def check_writable_file(path: str | Path, flag: str) -> None:
+    """Refuse, before any work, a file path that cannot be written: a directory, a path under a regular file,
+    or a read-only place. Nothing is created, so a refused run leaves no empty directory behind."""
+    target = Path(path)
+    if target.is_dir():
+        raise UserError(f"{flag} {path} is a directory; give a file path")
+    ancestor = target.parent.absolute()
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UserError(f"{flag} {path} is under {ancestor}, which is a file, not a directory; choose another path")
+    if not os.access(ancestor, os.W_OK | os.X_OK) or not _can_create_file(ancestor):
+        raise UserError(f"cannot write {flag} {path}: {ancestor} is not writable; choose another path")
 
 
 def _clean(value: Any) -> Any:

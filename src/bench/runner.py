@@ -20,7 +20,15 @@ from .engine import Engine, EngineOptions, create_engine, engine_version
 from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError
 from .measure import ResourceSampler, summarize
 from .plan import Step, output_columns, plan_pipeline
-from .results import SCHEMA_VERSION, ensure_writable_dir, environment, run_file_name, utc_now, write_json_atomic
+from .results import (
+    SCHEMA_VERSION,
+    check_writable_file,
+    ensure_writable_dir,
+    environment,
+    run_file_name,
+    utc_now,
+    write_json_atomic,
+)
 
 log = logging.getLogger("prepbench")
 
@@ -59,6 +67,8 @@ def validate_request(req: RunRequest) -> None:
         raise UserError(f"--check-rows must be at least 1, got {req.check_rows}")
     if req.save_output and Path(req.save_output).suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise UserError(f"--save-output must end in .csv or .parquet, got {req.save_output}")
+    if req.save_output:
+        check_writable_file(req.save_output, "--save-output")
 
 
 def execute(req: RunRequest) -> RunOutcome:
@@ -67,8 +77,9 @@ def execute(req: RunRequest) -> RunOutcome:
     out_dir = ensure_writable_dir(req.output_dir)
     source = resolve_input(req.data_path or req.input_path)
     steps = plan_pipeline(req.operators, req.params_by_operator, source.schema)
-    _warn_if_workers_may_not_see(source, req)
     engine = create_engine(req.engine, req.options)
+    engine.check_options()  # a bad flag or an unreachable cluster fails in seconds, before any data is loaded
+    _warn_if_workers_may_not_see(source, req)
     labels = {s.name: engine.implementation(s.name, s) for s in steps}
     reference = None if req.engine == "numpy" else compute_reference(source, steps, req.check_rows)
     started = utc_now()
