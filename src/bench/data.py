@@ -136,6 +136,7 @@ def csv_convert_options(schema: dict[str, str], columns: list[str] | None = None
 
 
 def _csv_head_schema(uri: str):
+    import pyarrow as pa
     import pyarrow.csv as pcsv
 
     with open(uri, "rb") as f:
@@ -149,6 +150,9 @@ def _csv_head_schema(uri: str):
             raise UserError(f"{uri} is not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
     reader = pcsv.open_csv(uri, read_options=csv_read_options())
     schema = reader.schema
+    binary = [f.name for f in schema if pa.types.is_binary(f.type)]  # how Arrow types a CSV column of non-UTF-8
+    if binary:
+        raise UserError(f"column '{binary[0]}' of {uri} is not UTF-8 text; convert the file to UTF-8")
     try:
         batch = reader.read_next_batch()
     except StopIteration:
@@ -166,7 +170,10 @@ def _csv_head_schema(uri: str):
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     if text and "straddl" in text[0]:
-        return f"a CSV field is longer than {CSV_BLOCK_BYTES >> 20} MiB, the longest field prepbench reads"
+        return (f"a CSV row is longer than the {CSV_BLOCK_BYTES >> 20} MiB read block (rows up to that size are "
+                "always read); shorten the long field or convert the file to Parquet")
+    if text and "invalid UTF8" in text[0]:
+        return f"{text[0]}; convert the file to UTF-8"
     return text[0] if text else type(exc).__name__
 
 

@@ -7,6 +7,7 @@ semantics of each operator are in docs/operators.md and are implemented by the n
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ class Param:
     help: str
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
+    maximum: float | None = None
 
     def validate(self, operator: str, value: Any) -> Any:
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
@@ -41,12 +43,16 @@ class Param:
                 f"{operator}: parameter '{self.name}' must be {self.type.__name__}, got {type(value).__name__} "
                 f"{value!r}; e.g. --params '{{\"{self.name}\": {_json_literal(self.default)}}}'"
             )
+        if self.type is float and not math.isfinite(value):  # Python's json accepts NaN and Infinity
+            raise UserError(f"{operator}: parameter '{self.name}' must be a finite number, got {value!r}")
         if self.choices is not None and value not in self.choices:
             raise UserError(
                 f"{operator}: parameter '{self.name}' must be one of {', '.join(map(str, self.choices))}, got {value!r}"
             )
         if self.minimum is not None and value < self.minimum:
             raise UserError(f"{operator}: parameter '{self.name}' must be >= {self.minimum:g}, got {value!r}")
+        if self.maximum is not None and value > self.maximum:
+            raise UserError(f"{operator}: parameter '{self.name}' must be <= {self.maximum:.0f}, got {value!r}")
         return value
 
 
@@ -101,6 +107,7 @@ class OperatorSpec:
 
 
 _SCALER_INPUTS = (NUMERIC,)
+INT32_MAX = 2**31 - 1  # vector sizes and indices are 32-bit in Spark (and in the sparse structs)
 
 OPERATORS: dict[str, OperatorSpec] = {
     spec.name: spec
@@ -193,7 +200,8 @@ OPERATORS: dict[str, OperatorSpec] = {
             output_suffix="tf",
             rtol=0.0,
             params=(
-                Param("num_features", int, 1 << 18, "size of the hashed feature space", minimum=1),
+                Param("num_features", int, 1 << 18, "size of the hashed feature space", minimum=1,
+                      maximum=INT32_MAX),
                 Param("binary", bool, False, "1 instead of the term count"),
             ),
             prerequisites={STRING: "Tokenizer"},
@@ -207,7 +215,9 @@ OPERATORS: dict[str, OperatorSpec] = {
             default_inputs=("text",),
             output_suffix="tfidf",
             rtol=1e-12,
-            params=(Param("min_doc_freq", int, 0, "terms in fewer documents get idf 0", minimum=0),),
+            params=(
+                Param("min_doc_freq", int, 0, "terms in fewer documents get idf 0", minimum=0, maximum=INT32_MAX),
+            ),
             prerequisites={STRING: "HashingTF", TOKENS: "HashingTF"},
         ),
     )
