@@ -21,10 +21,12 @@ from src.bench.engine import Engine, EngineOptions
 
 from .load import ROW, load_cached
 from .session import (
+    check_master_reachable,
     executor_count,
     get_spark,
     parse_master,
     parse_spark_conf,
+    resolve_host,
     spark_info,
     stop_spark,
     wait_for_executors,
@@ -44,6 +46,16 @@ class SparkEngine(Engine):
         self.spark = None
         self.mode = "local"
         self.io_mode = options.io_mode
+
+    def check_options(self) -> None:
+        """The checks get_spark makes before its JVM starts, made before the runner reads any data."""
+        opts = self.options
+        spec = parse_master(opts.spark_master)
+        parse_spark_conf(opts.spark_conf)
+        if opts.spark_driver_host is not None:
+            resolve_host(opts.spark_driver_host.strip(), "--spark-driver-host")
+        if spec.mode == "standalone":
+            check_master_reachable(spec)
 
     def start(self) -> dict[str, Any]:
         opts = self.options
