@@ -2,7 +2,7 @@
 
 sklearn's HashingVectorizer hashes with seed 0, alternates signs and normalises, so it cannot give Spark's
 buckets. Here each distinct token is hashed once with murmurhash3_32(token, seed=42) (signed, like Spark's
-Int), Python-style modulo makes the bucket non-negative, and the counts go into a CSR matrix.
+Int), a floored modulo (np.mod, like Python's %) makes the bucket non-negative, and the counts go into a CSR matrix.
 """
 
 import itertools

@@ -1,4 +1,4 @@
-"""Tokenizer: a list comprehension, because scikit-learn has no plain whitespace tokenizer (custom).
+"""Tokenizer: a Python loop over the documents, as scikit-learn has no plain whitespace tokenizer (custom).
 
 Its analyzers drop one-letter tokens and lowercase all of Unicode. Canonical: ASCII-lowercase, split on runs
 of [ \\t\\n\\r\\f\\v], drop empty tokens. For ASCII text, str.lower and str.split do exactly that (str.split
