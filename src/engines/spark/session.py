@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import socket
+import struct
 import sys
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ DEFAULT_MASTER = "local[*]"
 DEFAULT_APP_NAME = "prepbench"
 MAX_APP_NAME_LEN = 64
 REACHABILITY_TIMEOUT_S = 3.0
+ANSWER_TIMEOUT_S = 10.0  # a Spark master answers the RPC probe in milliseconds; this allows for a busy one
+_RPC_REQUEST, _RPC_RESPONSE, _RPC_FAILURE = 3, 4, 5  # org.apache.spark.network.protocol.Message.Type ids
+_PROBE_ID = 0x70726570  # request id of the probe ("prep")
 SHUFFLE_PARTITIONS_PER_CORE = 2
 LOG_LEVELS = ("ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF")
 
@@ -138,18 +142,57 @@ def resolve_host(host: str, what: str) -> list[str]:
     return addrs
 
 
-def check_master_reachable(spec: MasterSpec, timeout_s: float = REACHABILITY_TIMEOUT_S) -> None:
-    """Fail fast when no master endpoint accepts TCP: Spark itself would retry registration for a minute."""
+def check_master_reachable(spec: MasterSpec, timeout_s: float = REACHABILITY_TIMEOUT_S,
+                           answer_timeout_s: float = ANSWER_TIMEOUT_S) -> None:
+    """Fail fast when no master endpoint answers as a Spark RPC server: Spark itself would retry registration
+    for a minute, and longer when the port belongs to another service that accepts the connection."""
     failures = []
     for host, port in spec.endpoints:
         resolve_host(host, "Spark master host")
         try:
-            with socket.create_connection((host, port), timeout=timeout_s):
-                return
+            with socket.create_connection((host, port), timeout=timeout_s) as sock:
+                problem = _spark_answer_problem(sock, answer_timeout_s)
         except OSError as exc:
-            failures.append(f"{host}:{port} {_describe_socket_error(exc)}")
+            problem = _describe_socket_error(exc)
+        if problem is None:
+            return
+        failures.append(f"{host}:{port} {problem}")
     raise UserError(f"Spark master {spec.url} is not reachable ({'; '.join(failures)}); start the master or "
-                    "pass the right --spark-master spark://host:port")
+                    "pass the right --spark-master spark://host:port (the master's port, default 7077)")
+
+
+def _rpc_probe_frame() -> bytes:
+    """A Spark RpcRequest frame addressed to an endpoint that does not exist: a Spark RpcEnv answers with an
+    RpcFailure echoing the request id (and logs nothing); another service cannot produce that answer."""
+    def utf(text: str) -> bytes:
+        data = text.encode()
+        return struct.pack(">H", len(data)) + data
+
+    java_string = b"\xac\xed\x00\x05\x74" + utf("x")  # Java serialization of the String "x"
+    body = b"\x00\x00" + utf("prepbench-probe") + java_string  # no sender, no receiver address, endpoint name
+    return struct.pack(">qbqi", 21 + len(body), _RPC_REQUEST, _PROBE_ID, len(body)) + body
+
+
+def _spark_answer_problem(sock: socket.socket, timeout_s: float) -> str | None:
+    """None when the peer answers like a Spark master, else why not. A closed connection or a TLS alert is
+    inconclusive (a master with RPC TLS may do that) and is left to Spark."""
+    sock.settimeout(timeout_s)
+    sock.sendall(_rpc_probe_frame())
+    head = b""
+    try:
+        while len(head) < 17:
+            chunk = sock.recv(17 - len(head))
+            if not chunk:
+                return None
+            head += chunk
+    except TimeoutError:
+        return f"accepts connections but does not answer as a Spark master within {timeout_s:.0f} s"
+    if head[:1] == b"\x15":  # a TLS alert
+        return None
+    _, kind, request_id = struct.unpack(">qbq", head)
+    if kind in (_RPC_RESPONSE, _RPC_FAILURE) and request_id == _PROBE_ID:
+        return None
+    return f"answers, but not as a Spark master (it sent {head[:12]!r}...)"
 
 
 def _describe_socket_error(exc: OSError) -> str:
