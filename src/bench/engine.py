@@ -52,6 +52,10 @@ class Engine(ABC):
         """Check the engine's options without starting it (syntax, files, cluster reachability): the runner
         calls this before it loads any data, so a mistake is one line in seconds. Engines with options override."""
 
+    def check_input(self, source: InputSource) -> None:
+        """Refuse, before the engine starts, an input this engine cannot read as configured (e.g. a storage
+        scheme its own reader has no client for), with a UserError that names the fix."""
+
     @abstractmethod
     def start(self) -> dict[str, Any]:
         """Start or connect; return engine facts for the result (version, mode, master/address, nodes...)."""
@@ -77,6 +81,11 @@ class Engine(ABC):
 
     def stop(self) -> None:
         """Stop what `start` started."""
+
+    def finish_info(self) -> dict[str, Any]:
+        """Engine facts at the end of the run that may differ from `start` (e.g. "nodes" still alive), so the
+        runner can note a node or executor lost mid-run. Called before `stop`; engines without a cluster skip it."""
+        return {}
 
     def resource_pids(self) -> list[int]:
         """Processes outside this process's tree that do the engine's work (e.g. local cluster daemons)."""

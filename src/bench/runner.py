@@ -79,6 +79,7 @@ def execute(req: RunRequest) -> RunOutcome:
     steps = plan_pipeline(req.operators, req.params_by_operator, source.schema)
     engine = create_engine(req.engine, req.options)
     engine.check_options()  # a bad flag or an unreachable cluster fails in seconds, before any data is loaded
+    engine.check_input(source)
     _warn_if_workers_may_not_see(source, req)
     labels = {s.name: engine.implementation(s.name, s) for s in steps}
     reference = None if req.engine == "numpy" else compute_reference(source, steps, req.check_rows)
@@ -110,10 +111,12 @@ def execute(req: RunRequest) -> RunOutcome:
     except KeyboardInterrupt:
         record["status"] = "interrupted"
         _finish(record, path, req)
+        log.warning("interrupted: the repetitions done so far are in %s (status interrupted)", path)
         raise
     except Exception as exc:  # the engine failed on valid input: record it, never report it as success
         log.debug("engine failure", exc_info=True)
         record.update(status="failed", error={"type": type(exc).__name__, "message": condense(exc)})
+        _note_lost_nodes(engine, record)  # a failure after a node died: the record says so next to the error
         _finish(record, path, req)
         return RunOutcome(record, path, EXIT_ENGINE_FAILURE)
     finally:
@@ -199,6 +202,9 @@ def _measure(
         return time.perf_counter() - start, fit_seconds, result
 
     warmups, totals, fits, result = [], [], [], None
+    # grows as repetitions finish, so an interrupted run keeps what it measured; replaced by the summary below
+    record["timing"] = {"startup_seconds": startup, "load_seconds": load, "warmup_seconds": warmups,
+                        "repetition_seconds": totals}
     with ResourceSampler([os.getpid(), *engine.resource_pids()]) as sampler:
         for i in range(req.warmup + req.repeats):
             if result is not None:
@@ -233,6 +239,27 @@ def _measure(
         save_outputs(engine.collect(result, outputs, None), kinds, req.save_output)
         record["saved_output"] = req.save_output
     engine.release(result)
+    _note_lost_nodes(engine, record)
+
+
+def _note_lost_nodes(engine: Engine, record: dict[str, Any]) -> None:
+    """A cluster that lost nodes or executors during the run: record how many are left, and warn, because the
+    timings then include the engine's recovery (re-run tasks, recomputed cache) on fewer machines."""
+    try:
+        at_end = engine.finish_info().get("nodes")
+    except Exception:  # an engine broken by the failure being recorded must not hide that failure
+        log.debug("finish_info failed", exc_info=True)
+        return
+    at_start = record["engine"].get("nodes")
+    if at_end is None or at_start is None:
+        return
+    record["engine"]["nodes_at_end"] = at_end
+    if at_end < at_start:
+        effect = "the run failed" if record["status"] == "failed" else "the timings include the engine's recovery"
+        message = (f"{engine.name}: {at_start - at_end} of {at_start} nodes lost during the run ({at_end} left: a "
+                   f"worker, executor or node died); {effect}")
+        record.setdefault("warnings", []).append(message)
+        log.warning("%s", message)
 
 
 @dataclass

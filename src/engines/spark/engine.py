@@ -9,15 +9,18 @@ repetition reads the file again.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyspark
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from src.bench.data import InputSource
 from src.bench.engine import Engine, EngineOptions
+from src.bench.errors import UserError
 
 from .load import ROW, load_cached
 from .session import (
@@ -57,6 +60,15 @@ class SparkEngine(Engine):
         if spec.mode == "standalone":
             check_master_reachable(spec)
 
+    def check_input(self, source: InputSource) -> None:
+        """Spark's own reader (io-mode engine) needs a Hadoop filesystem for S3, and pyspark ships none: say so
+        before the JVM starts instead of a ClassNotFoundException deep in the first job."""
+        if source.scheme in ("s3", "s3a") and self._chosen_io_mode() == "engine":
+            problem = _s3_reader_problem(source.scheme, parse_spark_conf(self.options.spark_conf))
+            if problem:
+                raise UserError(f"Spark cannot read {source.path} with its own reader: {problem}; "
+                                "or use --io-mode pandas to read it on the driver")
+
     def start(self) -> dict[str, Any]:
         opts = self.options
         self.spark = get_spark(opts.app_name, master=opts.spark_master, config=parse_spark_conf(opts.spark_conf),
@@ -64,7 +76,7 @@ class SparkEngine(Engine):
         self.mode = parse_master(opts.spark_master).mode
         if self.mode == "standalone":
             _wait_for_executors(self.spark)
-        self.io_mode = opts.io_mode or ("engine" if self.mode == "standalone" else "pandas")
+        self.io_mode = self._chosen_io_mode()
         info = spark_info(self.spark)
         jvm_system = self.spark.sparkContext._jvm.java.lang.System
         return {
@@ -74,6 +86,11 @@ class SparkEngine(Engine):
             "java": f"{jvm_system.getProperty('java.version')} ({jvm_system.getProperty('java.vendor')})",
             "io_mode": self.io_mode,
         }
+
+    def _chosen_io_mode(self) -> str:
+        """--io-mode, or Spark's own reader on a standalone cluster and Arrow on the driver in local mode."""
+        standalone = parse_master(self.options.spark_master).mode == "standalone"
+        return self.options.io_mode or ("engine" if standalone else "pandas")
 
     def load(self, source: InputSource, columns: list[str]) -> DataFrame:
         return load_cached(self.spark, source, columns, self.io_mode)
@@ -98,6 +115,12 @@ class SparkEngine(Engine):
         """Stop the session, which also frees the cached input."""
         stop_spark()
 
+    def finish_info(self) -> dict[str, Any]:
+        """Executors still registered (standalone), for the runner to compare with the count at start."""
+        if self.spark is None or self.mode != "standalone":
+            return {}
+        return {"nodes": executor_count(self.spark)}
+
     def resource_pids(self) -> list[int]:
         """Standalone workers on this machine (their executors are their children); none in local mode.
 
@@ -118,6 +141,20 @@ def _wait_for_executors(spark) -> None:
         now = executor_count(spark)
         if now != count:
             count, stable_since = now, time.monotonic()
+
+
+def _s3_reader_problem(scheme: str, conf: dict[str, str]) -> str | None:
+    """Why Spark's reader cannot open s3:// or s3a:// with this configuration, or None when it can."""
+    if scheme == "s3" and "spark.hadoop.fs.s3.impl" not in conf:
+        return "Hadoop has no filesystem for s3://; use an s3a:// URI with the hadoop-aws jar"
+    jars_dir = Path(pyspark.__file__).parent / "jars"
+    given = " ".join(conf.get(k, "") for k in ("spark.jars", "spark.jars.packages", "spark.driver.extraClassPath"))
+    if "hadoop-aws" in given or any(jars_dir.glob("hadoop-aws-*.jar")):
+        return None
+    client = next(iter(sorted(jars_dir.glob("hadoop-client-api-*.jar"))), None)
+    version = client.stem.removeprefix("hadoop-client-api-") if client else "<Hadoop version>"
+    return (f"the hadoop-aws jar (org.apache.hadoop.fs.s3a.S3AFileSystem) is not on Spark's classpath; add "
+            f"--spark-conf spark.jars.packages=org.apache.hadoop:hadoop-aws:{version}")
 
 
 def _local_worker_pids(master_url: str) -> list[int]:
