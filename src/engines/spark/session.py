@@ -47,6 +47,9 @@ _JVM_LAUNCH_KEYS = ("spark.driver.memory", "spark.driver.extraJavaOptions", "spa
 
 _LOCAL_RE = re.compile(r"^local(?:\[(\*|[1-9][0-9]*)(?:,\s*([0-9]+))?\])?$")
 _APP_NAME_BAD_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+# Sizes the driver JVM reads at launch: a bad one makes java print three lines and exit, so refuse it here.
+_SIZE_KEYS = re.compile(r"\.(memory|memoryOverhead|maxResultSize)$")
+_SIZE_VALUE = re.compile(r"^[0-9]+([kmgtp]b?|b)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def parse_spark_conf(items: list[str] | None) -> dict[str, str]:
         if not key.startswith("spark."):
             raise UserError(f"--spark-conf key {key!r} is not a Spark property; Spark property names start with "
                             "'spark.' (e.g. spark.executor.memory=2g)")
+        if _SIZE_KEYS.search(key) and not _SIZE_VALUE.match(value):
+            raise UserError(f"--spark-conf {key}={value!r} is not a size; give a number with a unit, e.g. 2g or 512m")
         conf[key] = value
     return conf
 
