@@ -104,12 +104,12 @@ def ensure_writable_dir(path: str | Path) -> Path:
         raise UserError(
             f"cannot create output directory {directory}: {exc.strerror}; choose another --output"
         ) from None
-    if not os.access(directory, os.W_OK | os.X_OK) or not _can_create_file(directory):
+    if not os.access(directory, os.W_OK | os.X_OK) or not can_create_file(directory):
         raise UserError(f"output directory {directory} is not writable; choose another --output")
     return directory
 
 
-def _can_create_file(directory: Path) -> bool:
+def can_create_file(directory: Path) -> bool:
     """Create and delete a probe file: os.access says yes to root on read-only places such as /proc or /sys."""
     import tempfile
 
@@ -131,7 +131,7 @@ def check_writable_file(path: str | Path, flag: str) -> None:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise UserError(f"{flag} {path} is under {ancestor}, which is a file, not a directory; choose another path")
-    if not os.access(ancestor, os.W_OK | os.X_OK) or not _can_create_file(ancestor):
+    if not os.access(ancestor, os.W_OK | os.X_OK) or not can_create_file(ancestor):
         raise UserError(f"cannot write {flag} {path}: {ancestor} is not writable; choose another path")
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from .child import engine_flags, failure_record, global_flags, run_child
 from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError
-from .results import append_jsonl, read_records
+from .results import append_jsonl, can_create_file, read_records
 from .tables import fmt_seconds
 
 FINAL = ("ok", "inconsistent", "failed", "timeout")
@@ -80,8 +80,10 @@ def _validate(args: argparse.Namespace) -> None:
         raise UserError("--repeats must be at least 1 and --warmup at least 0")
     if args.timeout_per_cell <= 0:
         raise UserError(f"--timeout-per-cell must be positive, got {args.timeout_per_cell:g}")
+    if Path(args.out).is_dir():
+        raise UserError(f"--out {args.out} is a directory; give the JSONL file to append to, e.g. sweep.jsonl")
     parent = Path(args.out).resolve().parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
+    if not parent.is_dir() or not os.access(parent, os.W_OK) or not can_create_file(parent):
         raise UserError(f"cannot write {args.out}: {parent} is not a writable directory; choose another --out")
 
 
