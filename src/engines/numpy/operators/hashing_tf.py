@@ -12,13 +12,13 @@ SEED = 42
 
 
 def term_frequencies(tokens: pa.ListArray, num_features: int, binary: bool) -> sp.csr_matrix:
-    flat = pc.list_flatten(tokens)
-    rows = pc.list_parent_indices(tokens).to_numpy()
-    encoded = pc.dictionary_encode(flat)  # hash each distinct token once
+    encoded = pc.dictionary_encode(pc.list_flatten(tokens))  # hash each distinct token once
     buckets = np.mod(murmur3_32(encoded.dictionary, SEED).view(np.int32), num_features)
     cols = buckets[encoded.indices.to_numpy()]
-    matrix = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(tokens), num_features))
-    matrix.sum_duplicates()
+    lengths = pc.list_value_length(tokens).fill_null(0).to_numpy()
+    indptr = np.concatenate([[0], np.cumsum(lengths)])  # tokens are grouped by document: CSR rows directly
+    matrix = sp.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(tokens), num_features))
+    matrix.sum_duplicates()  # per-row sort and merge of repeated terms
     if binary:
         matrix.data[:] = 1.0
     return matrix

@@ -10,15 +10,17 @@ IMPLEMENTATION = "native"
 
 
 def tokenize(text) -> pa.ListArray:
-    pieces = pc.ascii_split_whitespace(pc.ascii_lower(text))  # leading whitespace gives an empty first piece
-    if isinstance(pieces, pa.ChunkedArray):
-        pieces = pieces.combine_chunks()
-    flat = pc.list_flatten(pieces)
-    keep = pc.greater(pc.binary_length(flat), 0)
-    rows = pc.list_parent_indices(pieces).to_numpy()
-    counts = np.bincount(rows[keep.to_numpy(zero_copy_only=False)], minlength=len(pieces))
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), flat.filter(keep))
+    """Trimming first means splitting yields no empty token, except the single "" of an all-blank document."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    trimmed = pc.ascii_trim_whitespace(pc.ascii_lower(text))
+    pieces = pc.ascii_split_whitespace(trimmed)
+    blank = pc.equal(trimmed, "")
+    if not pc.any(blank).as_py():
+        return pieces
+    lengths = pc.if_else(blank, 0, pc.list_value_length(pieces)).to_numpy(zero_copy_only=False)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pc.list_flatten(pieces.filter(pc.invert(blank))))
 
 
 def transform(frame, state, step):
