@@ -95,7 +95,8 @@ def test_all_four_engines_agree(tmp_path: Path, sample_csv: Path) -> None:
     need("sklearn", "spark", "ray")
     res = prepbench("compare", "--operators", "Tokenizer", "HashingTF", "--params",
                     '{"HashingTF": {"num_features": 256}}', "--input", str(sample_csv), "--output", str(tmp_path),
-                    "--repeats", "1", "--warmup", "0", "--spark-conf", "spark.sql.shuffle.partitions=2")
+                    "--repeats", "1", "--warmup", "0", "--spark-conf", "spark.sql.shuffle.partitions=2",
+                    "--save-output", str(tmp_path / "tf.parquet"))
     assert res.returncode == 0, res.stdout + res.stderr[-3000:]
     comparison = load_comparison(tmp_path, "Tokenizer-HashingTF_sample")
     assert [r["engine"]["name"] for r in comparison["runs"]] == ["numpy", "sklearn", "spark", "ray"]
@@ -106,3 +107,10 @@ def test_all_four_engines_agree(tmp_path: Path, sample_csv: Path) -> None:
     assert comparison["runs"][2]["engine"]["shuffle_partitions"] == 2  # cluster flags reach the engine
     for engine in ("spark", "ray"):
         assert f"{engine:>8} | prepbench: {engine}: repetition 1/1" in res.stderr
+    # every engine's saved term frequencies are the numpy engine's, row for row
+    reference = pq.read_table(tmp_path / "tf_numpy.parquet")
+    assert reference.num_rows == 1000
+    for engine in ("sklearn", "spark", "ray"):
+        saved = pq.read_table(tmp_path / f"tf_{engine}.parquet")
+        for column in ("text_tokens", "text_tokens_tf"):
+            assert saved[column].to_pylist() == reference[column].to_pylist(), (engine, column)
