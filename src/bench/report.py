@@ -33,7 +33,9 @@ STATUS_RANK = {"ok": 0, "inconsistent": 1, "interrupted": 2, "timeout": 3, "fail
 ENV_FIELDS = (("hostname", "host"), ("cpu_model", "CPU"), ("cpu_cores_physical", "physical cores"),
               ("cpu_cores_logical", "logical cores"), ("memory_bytes", "RAM"), ("os", "OS"), ("python", "Python"),
               ("java", "Java"), ("tool_version", "prepbench"), ("git_commit", "git commit"))
-ENGINE_FIELDS_SHOWN = {"name", "version", "mode", "nodes", "startup_seconds", "python"}
+ENGINE_FIELDS_SHOWN = {"name", "version", "mode", "nodes", "python"}
+ENGINE_VOLATILE = {"app_id", "app_name", "resources", "warnings"}
+ENGINE_LOCAL_VOLATILE = {"address", "node_ips", "driver_host"}
 METHOD = ("Time is the median of the timed repetitions of the operator (fit + transform + the action that computes "
           "every output column), without engine start and data load; error bars and IQR span the middle half of "
           "the repetitions. Speed-up = numpy median / engine median on the same operator, data and size (above 1 "
@@ -208,19 +210,27 @@ def _env_value(key: str, value: Any) -> str:
 
 
 def engines_table(entries: list) -> Table:
+    """One row per engine set-up; a failed run that never started its engine shows only when nothing else does."""
     from .entries import engine_order
 
     order = engine_order(entries)
-    seen: dict[tuple, list[str]] = {}
+    rows: dict[tuple, list[str]] = {}
     for e in entries:
         info = e.record["engine"]
-        details = ", ".join(f"{k}={v}" for k, v in info.items() if k not in ENGINE_FIELDS_SHOWN and v is not None)
-        row = [e.engine, str(info.get("version") or "-"), str(info.get("mode") or "-"),
-               str(info.get("nodes") or "-"), details or "-"]
-        if info.get("mode") or e.engine not in {k[0] for k in seen}:
-            seen.setdefault(tuple(row), row)
-    rows = sorted(seen.values(), key=lambda r: order.index(r[0]))
-    return Table(["engine", "version", "mode", "nodes", "details"], rows)
+        row = [e.engine, str(info.get("version") or "-"), str(info.get("mode") or "-"), str(info.get("nodes") or "-"),
+               _engine_details(info)]
+        rows.setdefault(tuple(row), row)
+    started = {r[0] for r in rows.values() if r[2] != "-"}
+    kept = [r for r in rows.values() if r[2] != "-" or r[0] not in started]
+    return Table(["engine", "version", "mode", "nodes", "details"], sorted(kept, key=lambda r: order.index(r[0])))
+
+
+def _engine_details(info: dict[str, Any]) -> str:
+    """The engine's set-up without what changes from run to run (ids, timings, a local cluster's random port)."""
+    volatile = ENGINE_VOLATILE | (ENGINE_LOCAL_VOLATILE if info.get("mode") == "local" else set())
+    shown = {k: v for k, v in info.items() if k not in ENGINE_FIELDS_SHOWN | volatile and not k.endswith("_seconds")
+             and v not in (None, "", [], {})}
+    return ", ".join(f"{k}={v}" for k, v in shown.items()) or "-"
 
 
 def write_markdown(out: Path, title: str, sections: list[Section]) -> Path:
