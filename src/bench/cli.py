@@ -227,7 +227,12 @@ def parse_params(text: str, operators: list[str]) -> dict[str, dict]:
         ) from None
     if not isinstance(value, dict):
         raise UserError(f"--params must be a JSON object, got {type(value).__name__}; example: '{{\"min\": -1}}'")
-    keyed = bool(value) and all(k in operators and isinstance(v, dict) for k, v in value.items())
+    from .operators import OPERATORS
+
+    # keyed by operator names, even ones not in this pipeline: the planner then names the stray key
+    keyed = bool(value) and all(isinstance(v, dict) for v in value.values()) and (
+        all(k in operators for k in value) or any(k in OPERATORS for k in value)
+    )
     if keyed:
         return value
     if len(set(operators)) > 1 and value:

@@ -56,7 +56,8 @@ def resolve_input(path: str) -> InputSource:
         raise UserError(f"input {path} is a directory; give a .csv or .parquet file, or a directory ending in .parquet")
     size = _size(p)
     if size == 0:
-        raise UserError(f"input file is empty: {path}; it needs a header row and data rows")
+        needs = "a header row and data rows" if fmt == "csv" else "Parquet data files"
+        raise UserError(f"input file is empty: {path}; it needs {needs}")
     if p.is_file() and not os.access(p, os.R_OK):
         raise UserError(f"input file is not readable: {path}; check its permissions")
     schema = _infer_schema(str(p.resolve()), fmt, path)
