@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 from .results import REPO_ROOT, SCHEMA_VERSION, utc_now
 
 KILL_GRACE_SECONDS = 5.0
+INTERRUPT_GRACE_SECONDS = 15.0  # a child stopping Spark or Ray after Ctrl-C; a second Ctrl-C cuts it short
 _PR_SET_PDEATHSIG = 1
 
 
@@ -39,10 +40,19 @@ class ChildResult:
     seconds: float
     started_at: str
     stderr_tail: list[str] = field(default_factory=list)
+    interrupted: bool = False  # stopped because the user pressed Ctrl-C
 
     @property
     def timed_out(self) -> bool:
-        return self.exit_code is None
+        return self.exit_code is None and not self.interrupted
+
+
+class ChildInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a child ran: the child was stopped (see `interrupt_tree`); `result` holds what it left."""
+
+    def __init__(self, result: ChildResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 def local_path(path: str) -> str:
@@ -89,18 +99,25 @@ def run_child(cli_args: list[str], result_dir: Path, timeout: float,
     tail: deque[str] = deque(maxlen=40)
     pump = threading.Thread(target=_pump, args=(proc, tail, on_line), daemon=True)
     pump.start()
+    interrupted = False
     try:
         exit_code: int | None = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         kill_tree(proc)
         exit_code = None
-    except BaseException:  # Ctrl-C: the child must not outlive us
+    except KeyboardInterrupt:  # Ctrl-C: the child stops its engine and records what it measured
+        interrupt_tree(proc)
+        exit_code, interrupted = proc.returncode, True
+    except BaseException:  # anything else: the child must not outlive us
         kill_tree(proc)
         raise
     pump.join(timeout=2.0)  # a daemon that inherited stderr may keep the pipe open
     run_file = next(iter(sorted(result_dir.glob("*.json"))), None)
     record = json.loads(run_file.read_text(encoding="utf-8")) if run_file else None
-    return ChildResult(exit_code, record, run_file, time.perf_counter() - t0, started, list(tail))
+    result = ChildResult(exit_code, record, run_file, time.perf_counter() - t0, started, list(tail), interrupted)
+    if interrupted:
+        raise ChildInterrupted(result)
+    return result
 
 
 def _pump(proc: subprocess.Popen, tail: deque, on_line: Callable[[str], None] | None) -> None:
@@ -125,14 +142,33 @@ def _die_with_parent() -> Callable[[], None] | None:
     return set_death_signal
 
 
-def kill_tree(proc: subprocess.Popen) -> None:
-    """SIGTERM the child's process group, SIGKILL it after a grace period, then any descendant left (by PID)."""
+def interrupt_tree(proc: subprocess.Popen) -> None:
+    """SIGINT the child alone, as Ctrl-C would: it stops its engine and writes an interrupted record. Whatever of
+    its tree is left after a grace period (at once on a second Ctrl-C) is killed."""
+    descendants = _descendants(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=INTERRUPT_GRACE_SECONDS)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        pass
+    kill_tree(proc, descendants)
+
+
+def _descendants(pid: int) -> list:
     import psutil
 
     try:
-        descendants = psutil.Process(proc.pid).children(recursive=True)
+        return psutil.Process(pid).children(recursive=True)
     except psutil.Error:
-        descendants = []
+        return []
+
+
+def kill_tree(proc: subprocess.Popen, known: list | None = None) -> None:
+    """SIGTERM the child's process group, SIGKILL it after a grace period, then any descendant left (by PID),
+    including `known` ones seen earlier that may have been re-parented since."""
+    import psutil
+
+    descendants = [*(known or []), *_descendants(proc.pid)]
     _signal_group(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=KILL_GRACE_SECONDS)
@@ -159,7 +195,10 @@ def failure_record(engine: str, operators: list[str], command: str, input_path: 
     """The record of a child that wrote none: it timed out, or died (user error, crash, out of memory)."""
     from .engine import engine_version
 
-    if result.timed_out:
+    if result.interrupted:
+        status, error = "interrupted", {"type": "Interrupted",
+                                        "message": f"stopped by Ctrl-C after {result.seconds:.1f} s, before a result"}
+    elif result.timed_out:
         status, error = "timeout", {"type": "Timeout", "message": f"no result after {timeout:g} s; process killed"}
     else:
         status, error = "failed", _error_from_stderr(result)

@@ -4,7 +4,8 @@ Every engine gets the same input, parameters, repetitions and cluster flags. A c
 with the engine's name in front; its run file lands in --output next to `comparison_<ops>_<dataset>.json`
 (every run record plus the summary table) and `.md`. All engines run even if one fails; the exit code then says
 the worst that happened: 1 a failure or timeout, 3 an output that differs from the numpy reference, 2 when every
-engine refused the input (a user error).
+engine refused the input (a user error). Ctrl-C stops the running engine (it records what it measured, status
+interrupted), runs no more engines, still writes the table of the engines done so far, and exits 130.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .child import engine_flags, failure_record, global_flags, local_path, run_child
-from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, EXIT_USER_ERROR, UserError
+from .child import ChildInterrupted, engine_flags, failure_record, global_flags, local_path, run_child
+from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR, UserError
 from .results import SCHEMA_VERSION, ensure_writable_dir, utc_now, write_json_atomic, write_text_atomic
 from .tables import BASELINE, COLUMNS, baseline_median, cells, markdown_table, print_rich_table, summary_row
 
@@ -35,6 +36,9 @@ def main(args: argparse.Namespace) -> int:
     for i, engine in enumerate(engines, 1):
         _say(f"== {engine} ({i}/{len(engines)}): {' -> '.join(operators)} on {args.input}")
         runs.append(_run_engine(args, engine, operators, out))
+        if runs[-1]["interrupted"]:  # Ctrl-C: report the engines done so far, run no more
+            _say(f"== interrupted: not run: {', '.join(engines[len(runs):]) or 'none'}")
+            break
     comparison = _comparison(args, engines, operators, params, runs, started)
     name = f"comparison_{'-'.join(operators)}_{dataset_stem(args.input)}"
     json_path = write_json_atomic(out / f"{name}.json", comparison)
@@ -105,8 +109,11 @@ def _run_engine(args: argparse.Namespace, engine: str, operators: list[str], out
     """One engine in its own process; its run file is moved into --output."""
     result_dir = Path(tempfile.mkdtemp(prefix=f".compare-{engine}-", dir=out))
     try:
-        result = run_child(_child_args(args, engine, operators), result_dir, args.timeout,
-                           on_line=lambda line: _say(f"{engine:>8} | {line}"))
+        try:
+            result = run_child(_child_args(args, engine, operators), result_dir, args.timeout,
+                               on_line=lambda line: _say(f"{engine:>8} | {line}"))
+        except ChildInterrupted as stop:
+            result = stop.result
         run_file = None
         if result.record is None:
             command = "run" if len(operators) == 1 else "pipeline"
@@ -119,7 +126,7 @@ def _run_engine(args: argparse.Namespace, engine: str, operators: list[str], out
         shutil.rmtree(result_dir, ignore_errors=True)
     _say(f"== {engine}: {record['status']} in {result.seconds:.1f} s")
     return {"record": record, "exit_code": result.exit_code, "wall_seconds": result.seconds,
-            "run_file": str(run_file) if run_file else None}
+            "run_file": str(run_file) if run_file else None, "interrupted": result.interrupted}
 
 
 def _comparison(args: argparse.Namespace, engines: list[str], operators: list[str], params: dict,
@@ -138,6 +145,7 @@ def _comparison(args: argparse.Namespace, engines: list[str], operators: list[st
         "operators": operators,
         "dataset": {"input": args.input, "data_path": args.data_path, "rows": rows},
         "engines": engines,
+        "not_run": engines[len(runs):],  # left out by Ctrl-C
         "baseline": BASELINE,
         "parameters": {
             "repeats": args.repeats, "warmup": args.warmup, "params": params, "include_io": args.include_io,
@@ -152,6 +160,8 @@ def _comparison(args: argparse.Namespace, engines: list[str], operators: list[st
 
 
 def _exit_code(runs: list[dict[str, Any]], allow_inconsistent: bool) -> int:
+    if any(r["interrupted"] for r in runs):
+        return EXIT_INTERRUPTED
     if all(r["exit_code"] == EXIT_USER_ERROR for r in runs):
         return EXIT_USER_ERROR
     statuses = {r["record"]["status"] for r in runs}
@@ -184,6 +194,8 @@ def _markdown(comparison: dict[str, Any]) -> str:
         "",
         f"Exit code: {comparison['exit_code']}.",
     ]
+    if comparison["not_run"] or comparison["exit_code"] == EXIT_INTERRUPTED:
+        lines += ["", f"Interrupted (Ctrl-C); not run: {', '.join(comparison['not_run']) or 'none'}."]
     files = [r["run_file"] for r in comparison["summary"] if r["run_file"]]
     if files:
         lines += ["", "Run files:", "", *(f"- `{Path(f).name}`" for f in files)]

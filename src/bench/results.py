@@ -174,10 +174,22 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
     """Append one whole line and flush it, so an interrupted sweep never leaves half a record."""
     line = json.dumps(_clean(record), sort_keys=False) + "\n"
+    if not _ends_with_newline(path):  # a line torn by a kill mid-write stays alone on its line (readers skip it)
+        line = "\n" + line
     with open(path, "a", encoding="utf-8") as f:
         f.write(line)
         f.flush()
         os.fsync(f.fileno())
+
+
+def _ends_with_newline(path: str | Path) -> bool:
+    """True for a missing or empty file too: only a non-empty file whose last line was cut needs a newline."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) == b"\n"
+    except OSError:
+        return True
 
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:

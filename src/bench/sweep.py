@@ -4,7 +4,8 @@ Datasets (numeric=cols, 2 categorical, text, 10% missing, the given seed) are ge
 Parquet in --data-dir under DatasetSpec.cache_key(), so a rerun or a resume reads the same bytes. A finished
 cell is appended as one whole, fsynced line carrying its keys (engine, operator, rows, cols) and its status, so
 killing the sweep loses at most the cell that was running. A cell that fails or times out (its whole process
-group is killed) is recorded with its error and the sweep goes on.
+group is killed) is recorded with its error and the sweep goes on. Ctrl-C stops the running cell (its engine is
+shut down), records nothing for it and exits 130.
 
 Resume: --resume skips every cell whose status is final: ok, inconsistent, failed or timeout. Failed and
 timed-out cells are not retried by default, because a deterministic failure would cost its full timeout again
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -59,7 +61,12 @@ def main(args: argparse.Namespace) -> int:
     todo = [c for c in grid if c not in done]
     print(f"sweep: {len(grid)} cells, {len(grid) - len(todo)} already in {out}, {len(todo)} to run")
     if todo:
-        _run_cells(todo, args, out)
+        try:
+            _run_cells(todo, args, out)
+        except KeyboardInterrupt:  # the running cell's child was stopped; its record is not appended
+            print(f"sweep: interrupted; the running cell was not recorded; {out} holds {len(_records(out))} cells; "
+                  "continue with --resume", file=sys.stderr)
+            raise
     return _finish(grid, out)
 
 
