@@ -1,7 +1,10 @@
-"""MinMaxScaler: Ray's own MinMaxScaler, (x - min) / (max - min) on [0, 1], a constant column gives 0.
+"""MinMaxScaler: (x - min) / (max - min) mapped onto [lo, hi] with Ray's own MinMaxScaler; a constant column
+gives lo.
 
-Ray's range is fixed at [0, 1]; another [min, max] range is Ray's output times (max - min) plus min in an Arrow
-map_batches over the output columns (native+adapter). A constant column then gives min, as defined.
+The fit and the [0, 1] scaling are Ray's. Ray's output is used as is when it is the canonical one: the range
+[0, 1] and no column constant in the fit. Otherwise an Arrow map_batches over Ray's output fixes it
+(native+adapter): another range is y * (hi - lo) + lo, and a column that was constant in the fit becomes lo
+(Ray divides by 1 there, so new data would give x - min).
 """
 
 from functools import partial
@@ -12,15 +15,8 @@ from ray.data.preprocessors import MinMaxScaler
 
 from ..vectors import map_columns
 
-IMPLEMENTATION = "native"
-
-
-def label(step) -> str:
-    return IMPLEMENTATION if _native(step) else "native+adapter"
-
-
-def _native(step) -> bool:
-    return (step.params["min"], step.params["max"]) == (0.0, 1.0)
+IMPLEMENTATION = "native+adapter"
+EPSILON = 1e-8  # ray.data.preprocessors.scaler._EPSILON
 
 
 def fit(ds, step):
@@ -28,13 +24,16 @@ def fit(ds, step):
 
 
 def transform(ds, scaler, step):
-    scaled = scaler.transform(ds)
-    if _native(step):
-        return scaled
     lo, hi = step.params["min"], step.params["max"]
+    spans = [scaler.stats_[f"max({c})"] - scaler.stats_[f"min({c})"] for c in step.input_cols]
+    scaled = scaler.transform(ds)
+    if (lo, hi) == (0.0, 1.0) and all(span >= EPSILON for span in spans):
+        return scaled
     outputs = step.output_cols
-    return map_columns(scaled, outputs, outputs, partial(_rescale, lo=lo, hi=hi), [None] * len(outputs))
+    return map_columns(scaled, outputs, outputs, partial(_rescale, lo=lo, hi=hi), spans)
 
 
-def _rescale(column: pa.ChunkedArray, _state, lo: float, hi: float) -> pa.Array:
-    return pc.add(pc.multiply(column, hi - lo), lo)
+def _rescale(column: pa.ChunkedArray, span: float, lo: float, hi: float) -> pa.Array:
+    if span < EPSILON:
+        return pc.add(pc.multiply(column, 0.0), lo)
+    return column if (lo, hi) == (0.0, 1.0) else pc.add(pc.multiply(column, hi - lo), lo)

@@ -1,8 +1,9 @@
-"""StandardScaler: Ray's own StandardScaler, (x - mean) / population std, a constant column gives 0.
+"""StandardScaler: (x - mean) / population std with Ray's own StandardScaler; a constant column gives 0.
 
-Ray always centres and scales. For with_mean=false or with_std=false the fit is still Ray's (its Mean and
-population Std aggregates); an Arrow map_batches then applies only the asked-for parts (native+adapter),
-treating a std below Ray's 1e-8 as a constant column, as Ray's own transform does.
+The fit is always Ray's (its Mean and population Std aggregates). Ray's transform is used as is when it is the
+canonical one: with_mean and with_std both on and no column constant in the fit. Otherwise an Arrow
+map_batches applies the asked-for parts itself (native+adapter): Ray always centres and scales, and on a column
+that was constant in the fit (std below its 1e-8) it divides by 1, so new data there gives x - mean, not 0.
 """
 
 from functools import partial
@@ -13,16 +14,8 @@ from ray.data.preprocessors import StandardScaler
 
 from ..vectors import map_columns
 
-IMPLEMENTATION = "native"
+IMPLEMENTATION = "native+adapter"
 EPSILON = 1e-8  # ray.data.preprocessors.scaler._EPSILON
-
-
-def label(step) -> str:
-    return IMPLEMENTATION if _native(step) else "native+adapter"
-
-
-def _native(step) -> bool:
-    return step.params["with_mean"] and step.params["with_std"]
 
 
 def fit(ds, step):
@@ -30,10 +23,11 @@ def fit(ds, step):
 
 
 def transform(ds, scaler, step):
-    if _native(step):
-        return scaler.transform(ds)
+    with_mean, with_std = step.params["with_mean"], step.params["with_std"]
     stats = [(scaler.stats_[f"mean({c})"], scaler.stats_[f"std({c})"]) for c in step.input_cols]
-    scale = partial(_scale, with_mean=step.params["with_mean"], with_std=step.params["with_std"])
+    if with_mean and with_std and all(std >= EPSILON for _, std in stats):
+        return scaler.transform(ds)
+    scale = partial(_scale, with_mean=with_mean, with_std=with_std)
     return map_columns(ds, step.input_cols, step.output_cols, scale, stats)
 
 

@@ -1,0 +1,245 @@
+"""The Ray engine against the numpy reference, on a real local Ray (one for the module, 2 CPUs on this machine).
+
+Operators and the three pipelines are fitted on a training file and applied to a test file whose cat_0 holds
+categories the training file never saw; the numpy engine does the same and the outputs must agree. The data
+has nulls in miss_*, a constant numeric column and mixed-case text with runs of spaces and tabs. Both io-modes
+(pandas: read on the driver; engine: Ray's readers) and both formats (CSV, Parquet) are covered.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import ray
+
+from src.bench.consistency import compare_outputs
+from src.bench.data import resolve_input
+from src.bench.engine import EngineOptions
+from src.bench.generate import DatasetSpec, generate_table, write_table
+from src.bench.plan import output_columns, plan_pipeline
+from src.bench.runner import RunRequest, execute
+from src.engines.numpy.engine import NumpyEngine
+from src.engines.ray.engine import RayEngine
+from src.engines.ray.load import ROW
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+ALL_IO = [("pandas", "csv"), ("pandas", "parquet"), ("engine", "csv"), ("engine", "parquet")]
+SOME_IO = [("pandas", "csv"), ("engine", "parquet")]
+UNSEEN = ["0_unseen", "~unseen"]  # code points before and after every training category "v0".."v5"
+TEST_ROWS = 121
+
+
+def _table(rows: int, seed: int, constant: float) -> pa.Table:
+    spec = DatasetSpec(rows=rows, numeric=2, categorical=2, cardinality=6, text=True, vocab_size=60,
+                       missing_rate=0.3, seed=seed)
+    return generate_table(spec).append_column("num_const", pa.array(np.full(rows, constant)))
+
+
+def _with_unseen(table: pa.Table) -> pa.Table:
+    """Every fourth cat_0 value becomes a category absent from the training data."""
+    values = table.column("cat_0").to_pylist()
+    for i in range(0, len(values), 4):
+        values[i] = UNSEEN[(i // 4) % 2]
+    return table.set_column(table.schema.get_field_index("cat_0"), "cat_0", pa.array(values))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    root = tmp_path_factory.mktemp("ray-engine")
+    train, test = _table(301, seed=11, constant=3.5), _with_unseen(_table(TEST_ROWS, seed=12, constant=-2.0))
+    out = {}
+    for fmt in ("csv", "parquet"):
+        out[fmt] = root / f"train.{fmt}", root / f"test.{fmt}"
+        write_table(train, str(out[fmt][0]))
+        write_table(test, str(out[fmt][1]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def started():
+    """The module's Ray, started by an engine as the CLI does; a second engine per io-mode reuses it."""
+    first = RayEngine(EngineOptions())
+    info = first.start()
+    engines = {mode: RayEngine(EngineOptions(io_mode=mode)) for mode in ("pandas", "engine")}
+    yield first, info, engines
+    first.stop()
+
+
+@pytest.fixture(scope="module")
+def loaded(started, files):
+    """Train and test data per (io-mode, format), loaded once with every column."""
+    _, _, engines = started
+    cache = {}
+
+    def get(io_mode: str, fmt: str):
+        if (io_mode, fmt) not in cache:
+            sources = [resolve_input(str(p)) for p in files[fmt]]
+            cache[io_mode, fmt] = sources, [engines[io_mode].load(s, list(s.schema)) for s in sources]
+        return engines[io_mode], *cache[io_mode, fmt]
+
+    return get
+
+
+def fit_then_apply(engine, steps, train, test):
+    for step in steps:
+        state = engine.fit(step, train) if step.spec.stateful else None
+        train, test = engine.transform(step, state, train), engine.transform(step, state, test)
+    return train, test
+
+
+def compare_with_numpy(engine, sources, data, operators, params=None) -> dict:
+    """Ray vs numpy on train and test for the explicit steps; returns the numpy outputs on the test file."""
+    steps = plan_pipeline(operators, params or {}, sources[0].schema)
+    checked = [c for s in steps if not s.implicit for c in s.output_cols]
+    kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
+    rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
+    ref = NumpyEngine(EngineOptions())
+    expected = fit_then_apply(ref, steps, *[ref.load(s, list(s.schema)) for s in sources])
+    got = fit_then_apply(engine, steps, *data)
+    for split, ours, theirs in zip(("train", "test"), got, expected):
+        result = engine.materialize(ours, output_columns(steps))
+        verdict = compare_outputs(engine.collect(result, checked, None), ref.collect(theirs, checked, None), kinds,
+                                  rtol)
+        assert verdict["verdict"] == "ok", (split, verdict["columns"])
+    return ref.collect(expected[1], checked, None)
+
+
+OPERATORS = ["StandardScaler", "MinMaxScaler", "Imputer", "StringIndexer", "OneHotEncoder", "Tokenizer",
+             "HashingTF", "IDF"]
+PIPELINES = [["StandardScaler", "MinMaxScaler"], ["StringIndexer", "OneHotEncoder"], ["Tokenizer", "HashingTF", "IDF"]]
+
+
+@pytest.mark.parametrize("io_mode,fmt", SOME_IO)
+@pytest.mark.parametrize("operator", OPERATORS)
+def test_operators_match_numpy(loaded, io_mode, fmt, operator):
+    compare_with_numpy(*loaded(io_mode, fmt), [operator])
+
+
+@pytest.mark.parametrize("io_mode,fmt", ALL_IO)
+@pytest.mark.parametrize("operators", PIPELINES, ids=" ".join)
+def test_pipelines_match_numpy(loaded, io_mode, fmt, operators):
+    expected = compare_with_numpy(*loaded(io_mode, fmt), operators)
+    unseen = len(range(0, TEST_ROWS, 4))  # the unseen categories reached the check, as null and as empty rows
+    if "cat_0_index" in expected:
+        assert np.isnan(expected["cat_0_index"]).sum() == unseen
+        assert (np.diff(expected["cat_0_index_onehot"].indptr) == 0).sum() == unseen
+
+
+@pytest.mark.parametrize("operator,params,label", [
+    ("StandardScaler", {}, "native+adapter"),
+    ("StandardScaler", {"with_mean": False}, "native+adapter"),
+    ("StandardScaler", {"with_std": False}, "native+adapter"),
+    ("MinMaxScaler", {"min": -1.0, "max": 3.0}, "native+adapter"),
+    ("Imputer", {"strategy": "constant", "fill_value": -2.5}, "native"),
+    ("Imputer", {"strategy": "median"}, "custom"),
+    ("Imputer", {"strategy": "mode"}, "custom"),
+    ("HashingTF", {"num_features": 16, "binary": True}, "custom"),
+    ("IDF", {"min_doc_freq": 40}, "custom"),
+], ids=lambda v: str(v))
+def test_parameters_match_numpy_with_honest_labels(loaded, operator, params, label):
+    engine, sources, data = loaded("pandas", "parquet")
+    compare_with_numpy(engine, sources, data, [operator], {operator: params})
+    step = plan_pipeline([operator], {operator: params}, sources[0].schema)[-1]
+    assert engine.implementation(operator, step) == label
+
+
+def test_one_hot_label_follows_the_input_kind(files):
+    schema = resolve_input(str(files["csv"][0])).schema
+    engine = RayEngine(EngineOptions())
+    on_strings = plan_pipeline(["OneHotEncoder"], {}, schema)[-1]
+    on_indices = plan_pipeline(["StringIndexer", "OneHotEncoder"], {}, schema)[-1]
+    assert engine.implementation("OneHotEncoder", on_strings) == "native+adapter"
+    assert engine.implementation("OneHotEncoder", on_indices) == "custom"
+
+
+def test_start_reports_local_ray_and_a_second_start_reuses_it(started):
+    first, info, _ = started
+    assert info["mode"] == "local" and info["nodes"] == 1 and info["version"] == ray.__version__
+    assert info["resources"]["CPU"] >= 1 and info["io_mode"] == "pandas"
+    assert info["runtime_env_setup_seconds"] is not None
+    second = RayEngine(EngineOptions())
+    assert second.start()["address"] == info["address"]
+    second.stop()  # it did not start this Ray, so Ray keeps running
+    assert ray.is_initialized()
+    assert RayEngine(EngineOptions(ray_address="127.0.0.2:6379")).io_mode == "engine"
+
+
+@pytest.mark.parametrize("io_mode,fmt", ALL_IO)
+def test_input_is_split_into_blocks_and_collect_keeps_input_order(loaded, io_mode, fmt):
+    engine, sources, data = loaded(io_mode, fmt)
+    assert data[0].num_blocks() >= 2  # never one block: every operator runs in parallel
+    rows = np.array([0, 1, 7, 150, 299, 300], dtype=np.int64)
+    columns = ["num_0", "miss_0", "cat_0", "text"]
+    ref = NumpyEngine(EngineOptions())
+    expected = ref.collect(ref.load(sources[0], list(sources[0].schema)), columns, rows)
+    got = engine.collect(engine.materialize(data[0], columns), columns, rows)
+    np.testing.assert_array_equal(got["num_0"], expected["num_0"])
+    np.testing.assert_array_equal(got["miss_0"], expected["miss_0"])  # NaN where null, in both
+    assert got["cat_0"] == expected["cat_0"] and got["text"] == expected["text"]
+
+
+def test_engine_reader_numbers_rows_in_file_order_across_files(started, tmp_path):
+    directory = tmp_path / "parts.parquet"
+    directory.mkdir()
+    table = generate_table(DatasetSpec(rows=3000, numeric=1, categorical=0, seed=3))
+    pq.write_table(table.slice(1000), directory / "part-2.parquet", row_group_size=300)
+    pq.write_table(table.slice(0, 40), directory / "part-0.parquet")
+    pq.write_table(table.slice(40, 960), directory / "part-1.parquet", row_group_size=100)
+    _, _, engines = started
+    engine = engines["engine"]
+    data = engine.load(resolve_input(str(directory)), ["num_0"])
+    got = engine.collect(engine.materialize(data, ["num_0"]), ["num_0"], None)
+    np.testing.assert_array_equal(got["num_0"], table.column("num_0").to_numpy())
+
+
+def test_vectors_stay_sparse_and_release_drops_the_output(loaded):
+    engine, sources, data = loaded("pandas", "csv")
+    steps = plan_pipeline(["HashingTF"], {}, sources[0].schema)
+    _, current = fit_then_apply(engine, steps, *data)
+    result = engine.materialize(current, output_columns(steps))
+    schema = result.dataset.schema()
+    column = dict(zip(schema.names, schema.types))["text_tokens_tf"]
+    assert pa.types.is_struct(column) and [f.name for f in column] == ["size", "indices", "values"]
+    assert result.dataset.columns() == [ROW, "text_tokens", "text_tokens_tf"]
+    got = engine.collect(result, ["text_tokens", "text_tokens_tf"], None)
+    tf, tokens = got["text_tokens_tf"], got["text_tokens"]
+    assert tf.shape == (TEST_ROWS, 1 << 18)
+    assert list(tf.getnnz(axis=1)) == [len(set(t)) for t in tokens]  # one entry per distinct token, no collisions
+    engine.release(result)
+    assert result.dataset is None
+
+
+def test_runner_records_labels_and_consistency(started, files, tmp_path):
+    outcome = execute(RunRequest(engine="ray", operators=["StringIndexer", "OneHotEncoder"],
+                                 input_path=str(files["parquet"][0]), output_dir=str(tmp_path), repeats=2, warmup=0,
+                                 check_rows=100))
+    record = outcome.record
+    assert outcome.exit_code == 0 and record["status"] == "ok"
+    assert record["consistency"]["verdict"] == "ok" and record["consistency"]["rows_checked"] == 100
+    assert record["implementations"] == {"StringIndexer": "native", "OneHotEncoder": "custom"}
+    assert record["engine"]["mode"] == "local" and len(record["timing"]["repetition_seconds"]) == 2
+    assert ray.is_initialized(), "the runner's engine reused the module's Ray, so it must not stop it"
+
+
+def test_guide_command_line_runs_and_is_consistent(tmp_path):
+    """The guide's single-machine command, as a user types it (own process, own Ray)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "src.bench.cli", "pipeline", "--engine", "ray", "--operators", "StandardScaler",
+         "--input", "data/sample.csv", "--output", str(tmp_path), "--repeats", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    [path] = tmp_path.glob("ray_StandardScaler_*.json")
+    record = json.loads(path.read_text())
+    assert record["status"] == "ok" and record["consistency"]["verdict"] == "ok"
+    assert record["consistency"]["rows_checked"] == 1000
+    assert record["implementations"] == {"StandardScaler": "native+adapter"} and record["engine"]["mode"] == "local"
