@@ -105,6 +105,12 @@ class RayEngine(Engine):
             shutdown_ray()
             self._owns_ray = False
 
+    def finish_info(self) -> dict[str, Any]:
+        """Nodes still alive, for the runner to compare with the count at start (a node lost mid-run)."""
+        if not ray.is_initialized():
+            return {}
+        return {"nodes": sum(1 for node in ray.nodes() if node.get("Alive"))}
+
 
 def _node_id() -> str | None:
     return ray.get_runtime_context().get_node_id() if ray.is_initialized() else None
