@@ -110,14 +110,18 @@ def compare_with_numpy(spark, sources, spark_data, operators, params=None):
     return expected
 
 
-OPERATORS = ["StandardScaler", "MinMaxScaler", "Imputer", "StringIndexer", "OneHotEncoder", "Tokenizer",
-             "HashingTF", "IDF"]
-PIPELINES = [["StandardScaler", "MinMaxScaler"], ["StringIndexer", "OneHotEncoder"], ["Tokenizer", "HashingTF", "IDF"]]
+# The pipelines check every explicit step, so with Imputer and OneHotEncoder on strings they cover all eight
+# operators: these run on every io-mode and format. Each operator also runs alone (with its implicit steps) once.
+EVERY_LOAD = [["Imputer"], ["OneHotEncoder"], ["StandardScaler", "MinMaxScaler"], ["StringIndexer", "OneHotEncoder"],
+              ["Tokenizer", "HashingTF", "IDF"]]
+ALONE = ["StandardScaler", "MinMaxScaler", "StringIndexer", "Tokenizer", "HashingTF", "IDF"]
+CASES = [(ops, *io) for ops in EVERY_LOAD for io in IO_CASES] + [
+    ([op], *IO_CASES[i % len(IO_CASES)]) for i, op in enumerate(ALONE)
+]
 
 
-@pytest.mark.parametrize("io_mode,fmt", IO_CASES)
-@pytest.mark.parametrize("operators", [[op] for op in OPERATORS] + PIPELINES, ids=" ".join)
-def test_operators_and_pipelines_match_numpy(engines, loaded, io_mode, fmt, operators):
+@pytest.mark.parametrize("operators,io_mode,fmt", CASES, ids=[f"{' '.join(c[0])}-{c[1]}-{c[2]}" for c in CASES])
+def test_operators_and_pipelines_match_numpy(engines, loaded, operators, io_mode, fmt):
     by_mode, _ = engines
     sources, data = loaded(io_mode, fmt)
     expected = compare_with_numpy(by_mode[io_mode], sources, data, operators)
@@ -143,6 +147,42 @@ def test_parameters_match_numpy(engines, loaded, operator, params):
     by_mode, _ = engines
     sources, data = loaded("engine", "parquet")
     compare_with_numpy(by_mode["engine"], sources, data, [operator], {operator: params})
+
+
+EDGE_TABLE = pa.table({
+    "num_const": [0.1] * 7,  # constant, though its float mean is not exactly 0.1
+    "num_b": [1.0, 2.0, 3.0, 4.0, 10.0, -5.0, 0.5],
+    "miss_0": [1.0, None, 2.0, None, 2.0, 1.0, 3.0],  # mode tie 1.0 / 2.0 -> 1.0; lower median 2.0
+    "cat_0": ["B", "a", "b", "\u00e9", "a", "B", "Z"],  # code-point order: B Z a b \u00e9
+    "text": ["", "   ", "\tA\tb  ", "Hello  World", "x", "MiXeD\tcase  text", " lead"],
+})
+
+
+@pytest.mark.parametrize("operators,params", [
+    (["StandardScaler", "MinMaxScaler"], {}),
+    (["Imputer"], {"strategy": "mode"}),
+    (["Imputer"], {"strategy": "median"}),
+    (["StringIndexer", "OneHotEncoder"], {}),
+    (["Tokenizer", "HashingTF", "IDF"], {"HashingTF": {"num_features": 8}}),
+], ids=str)
+def test_documented_edge_cases_match_numpy(engines, tmp_path, operators, params):
+    """Empty and whitespace-only documents, case and code-point order, ties, a not-quite-exact constant."""
+    path = tmp_path / "edge.parquet"
+    pq.write_table(EDGE_TABLE, path)
+    source = resolve_input(str(path))
+    by_mode, _ = engines
+    data = by_mode["pandas"].load(source, list(source.schema))
+    if params and len(operators) == 1:
+        params = {operators[0]: params}
+    compare_with_numpy(by_mode["pandas"], [source, source], [data, data], operators, params)
+
+
+def test_imputer_label_follows_the_strategy(engines, files):
+    by_mode, _ = engines
+    schema = resolve_input(str(files["csv"][0])).schema
+    for strategy, label in (("median", "native"), ("constant", "custom")):
+        (step,) = plan_pipeline(["Imputer"], {"Imputer": {"strategy": strategy}}, schema)
+        assert by_mode["pandas"].implementation("Imputer", step) == label
 
 
 def test_start_reports_local_session_and_java(engines):

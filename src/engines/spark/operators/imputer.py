@@ -1,4 +1,4 @@
-"""Imputer: Spark's Imputer for mean, median and mode; Spark's na.fill for the constant strategy.
+"""Imputer: Spark's Imputer for mean, median and mode (native); DataFrame.na.fill for constant (custom).
 
 relativeError=0 makes Spark's median exact, and Spark's quantile is the lower median, as canonical. Spark's
 mode breaks ties towards the smallest value, as canonical. Spark's Imputer has no constant strategy, so that
@@ -9,6 +9,10 @@ from pyspark.ml.feature import Imputer
 from pyspark.sql import functions as F
 
 IMPLEMENTATION = "native"
+
+
+def label(step) -> str:
+    return "custom" if step.params["strategy"] == "constant" else IMPLEMENTATION
 
 
 def fit(df, step):
