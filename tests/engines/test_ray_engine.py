@@ -218,6 +218,24 @@ def test_vectors_stay_sparse_and_release_drops_the_output(loaded):
     assert result.dataset is None
 
 
+def test_batch_functions_ship_by_value_to_nodes_without_prepbench(started):
+    """After start, a node that cannot import `src` still runs the operators' code (here HashingTF's)."""
+    from functools import partial
+
+    from src.engines.ray.operators import hashing_tf
+
+    count = partial(hashing_tf._term_frequencies, num_features=1 << 18, binary=False)
+    code = ("import json, pickle, sys, pyarrow as pa; f = pickle.loads(sys.stdin.buffer.read()); "
+            "v = f(pa.chunked_array([pa.array([['spark', 'ray', 'spark']])]), None); "
+            "print(json.dumps([v.field('indices')[0].as_py(), v.field('values')[0].as_py(), 'src' in sys.modules]))")
+    result = subprocess.run([sys.executable, "-I", "-c", code], input=ray.cloudpickle.dumps(count),
+                            capture_output=True, cwd="/", timeout=120)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    expected = NumpyEngine(EngineOptions()).operator("HashingTF").term_frequencies(
+        pa.array([["spark", "ray", "spark"]]), 1 << 18, False)
+    assert json.loads(result.stdout) == [expected.indices.tolist(), expected.data.tolist(), False]
+
+
 def test_runner_records_labels_and_consistency(started, files, tmp_path):
     outcome = execute(RunRequest(engine="ray", operators=["StringIndexer", "OneHotEncoder"],
                                  input_path=str(files["parquet"][0]), output_dir=str(tmp_path), repeats=2, warmup=0,

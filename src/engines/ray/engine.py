@@ -9,6 +9,7 @@ converts to the canonical forms. Vector columns are sparse structs (see vectors.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,8 @@ class RayEngine(Engine):
 
         opts = self.options
         env = read_runtime_env_arg(opts.ray_runtime_env_json) if opts.ray_runtime_env_json else None
+        # ship this package's batch functions and aggregates by value: nodes need not have prepbench installed
+        ray.cloudpickle.register_pickle_by_value(sys.modules[__package__])
         before = _node_id()
         info = init_ray(address=opts.ray_address, namespace=opts.ray_namespace, runtime_env_json=env)
         self._owns_ray = info.mode == "local" and _node_id() != before  # not when an existing Ray was reused
