@@ -36,6 +36,7 @@ CLUSTER_ENV = {
     "RAY_USAGE_STATS_ENABLED": "0",
     "RUNTIME_ENV_RETRY_TIMES": "1",
 }
+ROLE_VAR = "PREPBENCH_TEST_NODE_ROLE"  # "head" on the head node, "worker" on the worker node
 DRIVER_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
@@ -71,16 +72,18 @@ def _ray_bin() -> str:
     return str(candidate) if candidate.exists() else "ray"
 
 
-def _node_env() -> dict[str, str]:
+def _node_env(role: str) -> dict[str, str]:
+    """The node's environment; ROLE_VAR differs on purpose, so tests can see a real node-to-node difference."""
     env = dict(os.environ)
     env.update(CLUSTER_ENV)
+    env[ROLE_VAR] = role
     return env
 
 
-def _spawn(args: list[str], log_path: Path) -> subprocess.Popen:
+def _spawn(args: list[str], log_path: Path, role: str) -> subprocess.Popen:
     """Start one `ray start --block` in its own session, so its whole process group can be killed later."""
     with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=_node_env(), start_new_session=True)
+        return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=_node_env(role), start_new_session=True)
 
 
 def _head_args(port: int, temp_dir: Path) -> list[str]:
@@ -144,17 +147,17 @@ def start_cluster() -> RayTestCluster:
     address = f"{HEAD_IP}:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
     head_log, worker_log = temp_root / "head.out", temp_root / "worker.out"
-    head = _spawn(_head_args(port, temp_root / "h"), head_log)
+    head = _spawn(_head_args(port, temp_root / "h"), head_log, "head")
     worker = None
     try:
         _wait_port(HEAD_IP, port, head, deadline)
-        worker = _spawn(_worker_args(address, temp_root / "w"), worker_log)
+        worker = _spawn(_worker_args(address, temp_root / "w"), worker_log, "worker")
         cluster = RayTestCluster(address, temp_root, head, worker, [head_log, worker_log])
         _wait_nodes(cluster, 2, deadline)
         return cluster
     except BaseException:
         stop_processes([p for p in (worker, head) if p is not None])
-        shutil.rmtree(temp_root, ignore_errors=True)
+        remove_tree(temp_root)
         raise
 
 
@@ -182,6 +185,30 @@ def stop_processes(procs: list[subprocess.Popen]) -> None:
         _stop_one(proc)
 
 
+_background_removals: list[subprocess.Popen] = []  # referenced so Python does not warn about running children
+
+
+def remove_tree(path: Path, wait_s: float = 20.0) -> None:
+    """Delete a stopped cluster's temp dir, waiting at most `wait_s` seconds.
+
+    Each pip env in it is a full copy of the venv (~1.7 GB, 44k files per node), which can take minutes to delete
+    on a busy 2-core machine. Nothing uses the directory any more, so a slow `rm -rf` is left to finish on its own
+    (in its own session) rather than holding up the test run.
+    """
+    if not path.exists():
+        return
+    try:
+        proc = subprocess.Popen(["rm", "-rf", "--", str(path)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    try:
+        proc.wait(timeout=wait_s)
+    except subprocess.TimeoutExpired:
+        _background_removals.append(proc)
+
+
 def stop_cluster(cluster: RayTestCluster) -> None:
     """Disconnect this process if it is still attached, stop worker then head, and delete the temp dirs."""
     try:
@@ -192,7 +219,7 @@ def stop_cluster(cluster: RayTestCluster) -> None:
     except Exception:  # teardown must go on even if the driver is in a bad state
         pass
     stop_processes([cluster.worker, cluster.head])
-    shutil.rmtree(cluster.temp_root, ignore_errors=True)  # pip envs clone the venv: ~1.2 GB per node
+    remove_tree(cluster.temp_root)
 
 
 @pytest.fixture(scope="module")
