@@ -9,6 +9,7 @@ converts to the canonical forms. Vector columns are sparse structs (see vectors.
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -112,7 +113,18 @@ class RayEngine(Engine):
         """Nodes still alive, for the runner to compare with the count at start (a node lost mid-run)."""
         if not ray.is_initialized():
             return {}
-        return {"nodes": sum(1 for node in ray.nodes() if node.get("Alive"))}
+        alive = [node for node in ray.nodes() if node.get("Alive")]
+        return {"nodes": sum(_raylet_answers(node) for node in alive)}
+
+
+def _raylet_answers(node: dict[str, Any]) -> bool:
+    """Ray marks a dead node dead only after its health checks time out (~15-30 s), but a raylet that died
+    refuses connections at once: so a node lost just before the end of a run is counted as lost too."""
+    try:
+        socket.create_connection((node["NodeManagerAddress"], node["NodeManagerPort"]), timeout=2.0).close()
+    except OSError:
+        return False
+    return True
 
 
 def _node_id() -> str | None:
