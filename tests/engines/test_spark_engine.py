@@ -233,6 +233,16 @@ def test_materialize_computes_every_output_column(engines, loaded):
         by_mode["pandas"].materialize(failing, ["num_0", "boom"])
 
 
+def test_release_unpersists_inputs_loaded_inside_repetitions(files):
+    """With --include-io every repetition loads (and caches) again; release frees those, not the shared input."""
+    engine = SparkEngine(EngineOptions(spark_master=MASTER))
+    engine.start()
+    source = resolve_input(str(files["parquet"][0]))
+    shared, per_repetition = engine.load(source, ["num_0"]), engine.load(source, ["num_0"])
+    engine.release(per_repetition)
+    assert shared.is_cached and not per_repetition.is_cached
+
+
 def test_full_run_path_records_labels_and_consistency(engines, files, tmp_path):
     """Through the runner (as the CLI runs it). Last in the module: the runner stops the session at the end."""
     outcome = execute(RunRequest(engine="spark", operators=["StringIndexer", "OneHotEncoder"],

@@ -49,6 +49,7 @@ class SparkEngine(Engine):
         self.spark = None
         self.mode = "local"
         self.io_mode = options.io_mode
+        self.inputs: list[DataFrame] = []  # cached by load(); the first is the input every repetition shares
 
     def check_options(self) -> None:
         """The checks get_spark makes before its JVM starts, made before the runner reads any data."""
@@ -93,7 +94,9 @@ class SparkEngine(Engine):
         return self.options.io_mode or ("engine" if standalone else "pandas")
 
     def load(self, source: InputSource, columns: list[str]) -> DataFrame:
-        return load_cached(self.spark, source, columns, self.io_mode)
+        df = load_cached(self.spark, source, columns, self.io_mode)
+        self.inputs.append(df)
+        return df
 
     def count(self, data: DataFrame) -> int:
         return data.count()  # the input is cached, so this reads memory, not the file
@@ -110,6 +113,12 @@ class SparkEngine(Engine):
             picked = picked.join(F.broadcast(wanted), ROW)
         table = picked.orderBy(ROW).toArrow()
         return {c: canonical(table.column(c)) for c in columns}
+
+    def release(self, data: DataFrame) -> None:
+        """Unpersist the inputs loaded inside repetitions (--include-io); the shared first one stays cached."""
+        for df in self.inputs[1:]:
+            df.unpersist()
+        del self.inputs[1:]
 
     def stop(self) -> None:
         """Stop the session, which also frees the cached input."""
