@@ -39,6 +39,10 @@ def lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]  # every line whole: json.loads would fail
 
 
+def readers(data_dir: Path) -> list[int]:
+    return [p.pid for p in psutil.process_iter(["cmdline"]) if str(data_dir) in " ".join(p.info["cmdline"] or [])]
+
+
 def cell_key(record: dict) -> tuple:
     c = record["cell"]
     return c["engine"], c["operator"], c["rows"], c["cols"]
@@ -63,8 +67,10 @@ def test_killed_sweep_resumes_without_loss_or_duplicate(tmp_path: Path) -> None:
     before = lines(out)
     assert 2 <= len(before) < len(CELLS), "the kill must land mid-sweep"
     # the cell that was running dies with the sweep: no process is left reading this test's data
-    time.sleep(1.0)
-    assert not [p for p in psutil.process_iter(["cmdline"]) if str(data_dir) in " ".join(p.info["cmdline"] or [])]
+    deadline = time.monotonic() + 15
+    while readers(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert readers(data_dir) == []
 
     res = run_sweep(out, data_dir, "--resume")
     assert res.returncode == 0, res.stderr
