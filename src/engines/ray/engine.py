@@ -41,6 +41,17 @@ class RayEngine(Engine):
         super().__init__(options)
         self._owns_ray = False
 
+    def check_options(self) -> None:
+        """The runtime_env and the cluster address, checked before the runner loads any data (init_ray checks
+        again when it connects: a cluster may go away in between)."""
+        from .runtime import check_address
+        from .runtime_env import parse_runtime_env, read_runtime_env_arg
+
+        opts = self.options
+        if opts.ray_runtime_env_json:
+            parse_runtime_env(read_runtime_env_arg(opts.ray_runtime_env_json), source="--ray-runtime-env-json")
+        check_address(opts.ray_address)
+
     def start(self) -> dict[str, Any]:
         from .runtime import init_ray
         from .runtime_env import read_runtime_env_arg

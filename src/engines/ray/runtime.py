@@ -30,6 +30,9 @@ log = logging.getLogger("prepbench.ray")
 DEFAULT_GCS_PORT = 6379
 DEFAULT_CLIENT_PORT = 10001
 PREFLIGHT_TIMEOUT_S = 900.0  # Ray's own runtime_env set-up timeout is 600 s; pip on a slow node can take that long
+_HTTP2_SETTINGS = 0x04
+# the HTTP/2 client preface and an empty SETTINGS frame
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(3) + bytes([_HTTP2_SETTINGS]) + bytes(5)
 
 
 @dataclass
@@ -110,12 +113,35 @@ def _resolve_target(address: str | None) -> str | None:
 
 def _probe_tcp(host: str, port: int, timeout_s: float, target: str) -> None:
     try:
-        with socket.create_connection((host, port), timeout=timeout_s):
-            return
+        with socket.create_connection((host, port), timeout=timeout_s) as sock:
+            problem = _http2_problem(sock, timeout_s)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise UserError(f"cannot reach the Ray cluster at {target} ({reason}); check --ray-address "
                         "(the head's GCS port, default 6379) and that the cluster is running") from None
+    if problem:
+        raise UserError(f"{target} {problem}; check that --ray-address names the head's GCS port (default 6379) "
+                        "or ray://host:10001, not the dashboard or another service")
+
+
+def _http2_problem(sock: socket.socket, timeout_s: float) -> str | None:
+    """None when the peer speaks HTTP/2, as gRPC servers (Ray's GCS and client server) do; else why not. Ray's
+    own client would retry a silent or foreign port for minutes and print C++ warnings meanwhile. A closed
+    connection (e.g. a TLS-only port) is inconclusive and left to the GCS probe."""
+    sock.settimeout(timeout_s)
+    sock.sendall(_HTTP2_PREFACE)
+    head = b""
+    try:
+        while len(head) < 9:
+            chunk = sock.recv(9 - len(head))
+            if not chunk:
+                return None
+            head += chunk
+    except TimeoutError:
+        return f"accepts connections but does not answer as a Ray head within {timeout_s:.0f} s"
+    if head[3] == _HTTP2_SETTINGS:  # a server's first frame is its SETTINGS
+        return None
+    return f"answers, but not as a Ray head (it sent {head!r})"
 
 
 def _probe_gcs(target: str, timeout_s: float) -> None:
@@ -410,6 +436,14 @@ def init_ray(
         raise
     _current.update(key=key, info=info)
     return info
+
+
+def check_address(address: str | None, timeout_s: float = 30.0) -> None:
+    """The address checks of init_ray without connecting: one line within `timeout_s` when no Ray head answers
+    there. Nothing to check for a local Ray (address None or "local")."""
+    target = _resolve_target(address)
+    if target is not None:
+        _check_reachable(target, timeout_s)
 
 
 def _connect_and_check(target: str | None, namespace: str, env: dict[str, Any], num_cpus: int | None,
