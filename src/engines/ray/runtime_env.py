@@ -20,6 +20,11 @@ from urllib.parse import urlparse
 from src.bench.errors import UserError
 
 LARGE_WORKING_DIR_BYTES = 50 * 1024 * 1024
+# Left out of a local working_dir upload unless the user's excludes re-include them: a repository's history,
+# virtualenvs (also any other directory holding pyvenv.cfg), prepbench's results and .env secrets are bulk or
+# secrets, never code the nodes need. Directory patterns end in "/": with Ray's gitignore matcher only then does
+# the negation a user adds to upload one ("!experiments/") work.
+DEFAULT_EXCLUDES = (".git/", ".venv/", "venv/", "experiments/", ".env", ".env.*")
 
 # The fields of Ray 2.60's RuntimeEnv; the installed Ray's own list is used instead when Ray can be imported.
 _FALLBACK_FIELDS = frozenset({
@@ -480,6 +485,55 @@ def directory_size(root: Path, excludes: list[str], stop_after: int | None = Non
     return total
 
 
+def default_excludes(root: Path, user: list[str]) -> list[str]:
+    """The DEFAULT_EXCLUDES patterns that match something under `root`, plus an anchored pattern for each other
+    directory holding pyvenv.cfg (a virtualenv of any name); what the user's own excludes already leave out or
+    re-include ("!.env") is left to them."""
+    defaults = {pattern: _exclude_matcher([pattern]) for pattern in DEFAULT_EXCLUDES}
+    users = _exclude_matcher(user) if user else None
+
+    def pattern_for(rel: str, is_venv: bool) -> str | None:
+        if users is not None and users(rel):
+            return None
+        pattern = next((p for p, match in defaults.items() if match(rel)), None)
+        if pattern is None and is_venv:
+            pattern = "/" + rel
+        if pattern is None or (user and not _exclude_matcher([pattern, *user])(rel)):
+            return None
+        return pattern
+
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        kept = []
+        for name in dirnames:
+            rel = prefix + name + "/"
+            pattern = pattern_for(rel, os.path.isfile(os.path.join(dirpath, name, "pyvenv.cfg")))
+            if pattern is not None:
+                found.append(pattern)
+            elif users is None or not users(rel):
+                kept.append(name)
+        dirnames[:] = kept
+        found.extend(p for p in (pattern_for(prefix + name, False) for name in filenames) if p is not None)
+    return list(dict.fromkeys(found))
+
+
+def _exclude_defaults(env: dict[str, Any], warnings: list[str]) -> None:
+    """Put the default excludes that apply to a local working_dir in front of the user's, and say what they keep
+    off the cluster and how to upload one anyway."""
+    working_dir = env.get("working_dir")
+    if not isinstance(working_dir, str) or _is_uri(working_dir) or not Path(working_dir).expanduser().is_dir():
+        return
+    user = list(env.get("excludes") or [])
+    found = default_excludes(Path(working_dir).expanduser(), user)
+    if found:
+        env["excludes"] = [*found, *user]
+        warnings.append(f"working_dir {working_dir}: not uploading {', '.join(found)} (by default .git, virtualenvs, "
+                        "experiments and .env files stay off the cluster); to upload one, add its negation to "
+                        "excludes, e.g. \"!experiments/\"")
+
+
 def _size_warning(env: dict[str, Any], threshold: int) -> list[str]:
     working_dir = env.get("working_dir")
     if not isinstance(working_dir, str) or _is_uri(working_dir) or not Path(working_dir).expanduser().is_dir():
@@ -605,5 +659,6 @@ def parse_runtime_env(
     env = _check_fields(env, warnings)
     warnings.extend(_pip_warnings(env))  # before merging, so the user sees the names they wrote
     _check_combinations(env, warnings)
+    _exclude_defaults(env, warnings)
     warnings.extend(_size_warning(env, large_dir_bytes))
     return env, warnings
