@@ -218,22 +218,21 @@ def test_vectors_stay_sparse_and_release_drops_the_output(loaded):
     assert result.dataset is None
 
 
-def test_batch_functions_ship_by_value_to_nodes_without_prepbench(started):
-    """After start, a node that cannot import `src` still runs the operators' code (here HashingTF's)."""
-    from functools import partial
+def test_tokenizer_function_is_ascii_only():
+    from src.engines.ray.operators.tokenizer import ascii_tokens
 
-    from src.engines.ray.operators import hashing_tf
+    assert ascii_tokens("  Hello\tWORLD \n\x0bx\x0c\r ") == ["hello", "world", "x"]
+    assert ascii_tokens("\u00c0B caf\u00c9\u00a0Bar") == ["\u00c0b", "caf\u00c9\u00a0bar"]  # non-ASCII untouched
+    assert ascii_tokens("") == [] and ascii_tokens(" \t ") == []
 
-    count = partial(hashing_tf._term_frequencies, num_features=1 << 18, binary=False)
-    code = ("import json, pickle, sys, pyarrow as pa; f = pickle.loads(sys.stdin.buffer.read()); "
-            "v = f(pa.chunked_array([pa.array([['spark', 'ray', 'spark']])]), None); "
-            "print(json.dumps([v.field('indices')[0].as_py(), v.field('values')[0].as_py(), 'src' in sys.modules]))")
-    result = subprocess.run([sys.executable, "-I", "-c", code], input=ray.cloudpickle.dumps(count),
-                            capture_output=True, cwd="/", timeout=120)
-    assert result.returncode == 0, result.stderr.decode()[-2000:]
-    expected = NumpyEngine(EngineOptions()).operator("HashingTF").term_frequencies(
-        pa.array([["spark", "ray", "spark"]]), 1 << 18, False)
-    assert json.loads(result.stdout) == [expected.indices.tolist(), expected.data.tolist(), False]
+
+def test_median_and_mode_aggregates_follow_the_tie_rules(started):
+    """Blocks ordered so that first-encountered order (Ray's most_frequent rule) would pick 2, not 1."""
+    from src.engines.ray.aggregates import LowerMedian, SmallestMode
+
+    blocks = [pa.table({"x": pa.array(v, pa.float64())}) for v in ([2.0, 2.0, None], [4.0, 1.0], [None, 1.0, 3.0])]
+    stats = ray.data.from_arrow(blocks).aggregate(LowerMedian("x"), SmallestMode("x"))
+    assert stats == {"lower_median(x)": 2.0, "smallest_mode(x)": 1.0}  # sorted 1 1 2 2 3 4: rank ceil(6/2) = 3
 
 
 def test_runner_records_labels_and_consistency(started, files, tmp_path):

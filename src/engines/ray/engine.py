@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,8 +57,6 @@ class RayEngine(Engine):
 
         opts = self.options
         env = read_runtime_env_arg(opts.ray_runtime_env_json) if opts.ray_runtime_env_json else None
-        # ship this package's batch functions and aggregates by value: nodes need not have prepbench installed
-        ray.cloudpickle.register_pickle_by_value(sys.modules[__package__])
         before = _node_id()
         info = init_ray(address=opts.ray_address, namespace=opts.ray_namespace, runtime_env_json=env)
         self._owns_ray = info.mode == "local" and _node_id() != before  # not when an existing Ray was reused

@@ -2,8 +2,9 @@
 
 String input: Ray's own OneHotEncoder (sorted categories, unseen -> all zeros), whose output is a dense
 fixed_size_list<uint8>[K] per row; an Arrow map_batches turns it into the sparse vector struct
-(native+adapter). Index input (StringIndexer output, null for unseen): Ray's encoder refuses nulls, so the
-categories come from one custom aggregate of distinct values and pc.index_in places each row (custom).
+(native+adapter); like StringIndexer it refuses a null string (outside the input rules). Index input
+(StringIndexer output, null for unseen): Ray's encoder refuses nulls, so the categories come from one custom
+aggregate of distinct values and pc.index_in places each row (custom).
 """
 
 import numpy as np

@@ -2,7 +2,8 @@
 
 Ray sorts categories with Python's sorted(), which orders str by code point, the canonical order. Its Arrow
 transform (pc.index_in) gives an int64 column with null for unseen values; `collect` turns it into float64
-with NaN. Ray refuses null inputs, as the canonical semantics does (categorical columns are non-null).
+with NaN. Ray refuses a null in the input ("contains null values", at fit and at transform) where the canonical
+output is null; nulls in categorical columns are outside the input rules, so this stays native.
 """
 
 from ray.data.preprocessors import OrdinalEncoder
