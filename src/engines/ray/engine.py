@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import ray
 
 from src.bench.data import InputSource
-from src.bench.engine import Engine
+from src.bench.engine import Engine, EngineOptions
 
 from .load import ROW, load_dataset
 from .vectors import to_csr
@@ -36,7 +36,7 @@ class RayEngine(Engine):
     name = "ray"
     operators_package = "src.engines.ray.operators"
 
-    def __init__(self, options) -> None:
+    def __init__(self, options: EngineOptions) -> None:
         super().__init__(options)
         self._owns_ray = False
 
