@@ -77,7 +77,7 @@ def print_run(record: dict[str, Any], path: Path | None) -> None:
     table.add_column("metric")
     table.add_column("value", justify="right")
     timing = record.get("timing")
-    if timing:
+    if timing and "summary" in timing:  # a failed or interrupted run may hold only some repetitions
         s = timing["summary"]
         table.add_row("rows", f"{record['dataset']['rows']:,}")
         table.add_row("median time", f"{s['median']:.4f} s")
