@@ -38,6 +38,7 @@ class Cli:
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, errors="replace", start_new_session=True)
         self.lines: list[str] = []
+        self.times: list[float] = []  # time.monotonic() when each stderr line arrived
         self.stdout_lines: list[str] = []
         self.seen: dict[int, psutil.Process] = {}  # every descendant ever observed
         self.commands: dict[int, str] = {}  # their command lines, as first seen
@@ -47,6 +48,7 @@ class Cli:
 
     def _read_stderr(self) -> None:
         for line in self.proc.stderr:
+            self.times.append(time.monotonic())
             self.lines.append(line.rstrip("\n"))
 
     def _read_stdout(self) -> None:
@@ -81,7 +83,11 @@ class Cli:
 
     def wait_for(self, text: str, timeout: float = START_TIMEOUT_S) -> None:
         """Until a stderr line contains `text`; fail if the command ends first."""
-        self.wait_until(lambda: any(text in line for line in self.lines), f"'{text}' on stderr", timeout)
+        self.wait_until(lambda: self.when(text) is not None, f"'{text}' on stderr", timeout)
+
+    def when(self, text: str) -> float | None:
+        """time.monotonic() of the first stderr line that contains `text`."""
+        return next((t for t, line in zip(self.times, self.lines) if text in line), None)
 
     def wait_until(self, condition, what: str, timeout: float = START_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout
