@@ -149,15 +149,15 @@ def _csv_head_schema(uri: str):
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the end of the head
             raise UserError(f"{uri} is not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
-    reader = pcsv.open_csv(uri, read_options=csv_read_options())
-    schema = reader.schema
+    with pcsv.open_csv(uri, read_options=csv_read_options()) as reader:  # closed: no read-ahead left running
+        schema = reader.schema
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            batch = None
     binary = [f.name for f in schema if pa.types.is_binary(f.type)]  # how Arrow types a CSV column of non-UTF-8
     if binary:
         raise UserError(f"column '{binary[0]}' of {uri} is not UTF-8 text; convert the file to UTF-8")
-    try:
-        batch = reader.read_next_batch()
-    except StopIteration:
-        batch = None
     if batch is None or batch.num_rows == 0:
         raise UserError(f"input file has a header but no data rows: {uri}")
     if len(schema) == 1 and any(sep in schema[0].name for sep in (";", "\t", "|")):
