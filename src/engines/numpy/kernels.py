@@ -34,7 +34,9 @@ def mean_and_std(x: np.ndarray) -> tuple[float, float]:
     for start in range(0, n, BLOCK):
         block = x[start : start + BLOCK]
         centred = np.subtract(block, mean, out=buffer[: block.size])
-        squares += float(np.dot(centred, centred))
+        # square in place and sum with a ufunc, not np.dot: a multi-threaded BLAS dot spin-waits on a busy
+        # machine (measured 30-50x slower at load 25 on 2 cores; benchmarks/overhead.py, docs/results.md)
+        squares += float(np.add.reduce(np.multiply(centred, centred, out=centred)))
     return mean, (squares / n) ** 0.5
 
 
