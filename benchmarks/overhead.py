@@ -1,0 +1,297 @@
+"""Does prepbench add anything to what it measures? Per engine and operator, the runner's timed repetition (fit +
+transform + materialize through the Engine interface) against a hand-written script of the same engine API with
+the same boundaries, alternating A B A B in one process per engine (engine started once, input loaded once).
+
+    python benchmarks/overhead.py [--rows 1000000] [--repeats 5] [--engines numpy sklearn spark ray]
+
+Both sides get the same cached input: the object prepbench's `load` returns (numpy arrays and Arrow strings, a
+cached Spark DataFrame, a materialised Ray Dataset), so the comparison is about the timed region only. The
+hand-written side calls numpy/pyarrow, sklearn.preprocessing, pyspark.ml.feature and ray.data.preprocessors
+directly and ends with the same action (arrays exist / Spark `write.format("noop")` / Ray `materialize()`).
+Printed per cell: median prepbench and hand seconds, the median of the pairwise ratios A/B and of the
+differences A-B. Target (issue 6): ratio <= 1.02 or |difference| <= 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from src.bench.data import resolve_input  # noqa: E402
+from src.bench.engine import EngineOptions, create_engine  # noqa: E402
+from src.bench.generate import DatasetSpec, generate_table, write_table  # noqa: E402
+from src.bench.plan import output_columns, plan_pipeline  # noqa: E402
+
+ENGINES = ("numpy", "sklearn", "spark", "ray")
+OPERATORS = ("StandardScaler", "OneHotEncoder", "Tokenizer")
+RATIO_TARGET, DIFF_TARGET = 1.02, 0.010
+
+NUM = [f"num_{i}" for i in range(8)]
+CATS = ["cat_0", "cat_1"]
+
+
+# ---- hand-written numpy / pyarrow (input: the loaded columns as plain arrays) ----
+
+def numpy_standard(cols: dict[str, Any]) -> list[np.ndarray]:
+    return [(x - x.mean()) / x.std() for x in (cols[c] for c in NUM)]
+
+
+def numpy_onehot(cols: dict[str, Any]) -> list[sp.csr_matrix]:
+    out = []
+    for c in CATS:
+        encoded = pc.dictionary_encode(cols[c])  # codes in order of first appearance
+        order = np.argsort(encoded.dictionary.to_numpy(zero_copy_only=False))
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        codes = rank[encoded.indices.to_numpy()]
+        out.append(sp.csr_matrix((np.ones(len(codes)), codes, np.arange(len(codes) + 1)),
+                                 shape=(len(codes), len(order))))
+    return out
+
+
+def numpy_tokens(cols: dict[str, Any]) -> pa.Array:
+    return pc.ascii_split_whitespace(pc.ascii_trim_whitespace(pc.ascii_lower(cols["text"])))
+
+
+# ---- hand-written scikit-learn ----
+
+def sklearn_standard(cols: dict[str, Any]) -> np.ndarray:
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.column_stack([cols[c] for c in NUM])
+    return StandardScaler().fit(x).transform(x)
+
+
+def sklearn_onehot(cols: dict[str, Any]) -> Any:
+    from sklearn.preprocessing import OneHotEncoder
+
+    x = np.column_stack([cols[c].to_numpy(zero_copy_only=False) for c in CATS])
+    return OneHotEncoder(handle_unknown="ignore").fit(x).transform(x)
+
+
+def sklearn_tokens(cols: dict[str, Any]) -> list[list[str]]:
+    gc.disable()  # millions of small lists: the cyclic GC would dominate the loop
+    try:
+        return [doc.lower().split() for doc in cols["text"].to_pylist()]
+    finally:
+        gc.enable()
+
+
+# ---- hand-written Spark MLlib (input: the cached DataFrame) ----
+
+def spark_noop(df) -> None:
+    df.write.format("noop").mode("overwrite").save()
+
+
+def spark_standard(df) -> None:
+    from pyspark.ml.feature import StandardScaler, VectorAssembler
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import functions as F
+
+    assembled = VectorAssembler(inputCols=NUM, outputCol="v", handleInvalid="keep").transform(df)
+    model = StandardScaler(inputCol="v", outputCol="z", withMean=True, withStd=True).fit(assembled)
+    n = df.count()
+    factor = math.sqrt(n / (n - 1))  # Spark divides by the sample std; the canonical scaler by the population std
+    z = vector_to_array(F.col("z"))
+    scaled = model.transform(assembled)
+    spark_noop(scaled.select([(z[i] * factor).alias(f"{c}_scaled") for i, c in enumerate(NUM)]))
+
+
+def spark_onehot(df) -> None:
+    from pyspark.ml.feature import OneHotEncoder, StringIndexer
+
+    idx = [f"{c}_idx" for c in CATS]
+    hot = [f"{c}_onehot" for c in CATS]
+    indexer = StringIndexer(inputCols=CATS, outputCols=idx, stringOrderType="alphabetAsc",
+                            handleInvalid="keep").fit(df)
+    indexed = indexer.transform(df)
+    encoder = OneHotEncoder(inputCols=idx, outputCols=hot, dropLast=True).fit(indexed)
+    spark_noop(encoder.transform(indexed).select(hot))
+
+
+def spark_tokens(df) -> None:
+    from pyspark.ml.feature import RegexTokenizer
+
+    tokens = RegexTokenizer(inputCol="text", outputCol="text_tokens", pattern=r"\s+", toLowercase=True)
+    spark_noop(tokens.transform(df).select("text_tokens"))
+
+
+# ---- hand-written Ray Data (input: the materialised Dataset) ----
+
+def ray_standard(ds) -> Any:
+    from ray.data.preprocessors import StandardScaler
+
+    out = [f"{c}_scaled" for c in NUM]
+    return StandardScaler(columns=NUM, output_columns=out).fit_transform(ds).select_columns(out).materialize()
+
+
+def ray_onehot(ds) -> Any:
+    from ray.data.preprocessors import OneHotEncoder
+
+    out = [f"{c}_onehot" for c in CATS]
+    return OneHotEncoder(columns=CATS, output_columns=out).fit_transform(ds).select_columns(out).materialize()
+
+
+def lower_split(doc: str) -> list[str]:
+    return doc.lower().split()
+
+
+def ray_tokens(ds) -> Any:
+    from ray.data.preprocessors import Tokenizer
+
+    tokenizer = Tokenizer(["text"], tokenization_fn=lower_split, output_columns=["text_tokens"])
+    return tokenizer.transform(ds).select_columns(["text_tokens"]).materialize()
+
+
+HAND: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "numpy": {"StandardScaler": numpy_standard, "OneHotEncoder": numpy_onehot, "Tokenizer": numpy_tokens},
+    "sklearn": {"StandardScaler": sklearn_standard, "OneHotEncoder": sklearn_onehot, "Tokenizer": sklearn_tokens},
+    "spark": {"StandardScaler": spark_standard, "OneHotEncoder": spark_onehot, "Tokenizer": spark_tokens},
+    "ray": {"StandardScaler": ray_standard, "OneHotEncoder": ray_onehot, "Tokenizer": ray_tokens},
+}
+
+
+def hand_input(engine: str, data: Any) -> Any:
+    """What the hand-written script starts from: plain columns for the in-process engines, else the same
+    cached Spark DataFrame / materialised Ray Dataset."""
+    return dict(data.columns) if engine in ("numpy", "sklearn") else data
+
+
+# ---- one engine, in this process ----
+
+def measure_engine(engine_name: str, path: Path, repeats: int) -> list[dict[str, Any]]:
+    source = resolve_input(str(path))
+    engine = create_engine(engine_name, EngineOptions())
+    engine.start()
+    try:
+        return [measure_operator(engine, engine_name, source, op, repeats) for op in OPERATORS]
+    finally:
+        engine.stop()
+
+
+def measure_operator(engine, engine_name: str, source, operator: str, repeats: int) -> dict[str, Any]:
+    steps = plan_pipeline([operator], {}, source.schema)
+    columns = list(dict.fromkeys(c for s in steps for c in s.input_cols))
+    outputs = output_columns(steps)
+    data = engine.load(source, columns)
+    engine.count(data)
+    hand, hand_data = HAND[engine_name][operator], hand_input(engine_name, data)
+    held: list[Any] = [None]
+
+    def prepbench() -> float:
+        """The runner's timed repetition (src/bench/runner.py `_measure`), release of the previous one outside."""
+        if held[0] is not None:
+            engine.release(held[0])
+        held[0] = None
+        start = time.perf_counter()
+        current = data
+        for step in steps:
+            state = engine.fit(step, current) if step.spec.stateful else None
+            current = engine.transform(step, state, current)
+        result = engine.materialize(current, outputs)
+        elapsed = time.perf_counter() - start
+        held[0] = result
+        return elapsed
+
+    def handwritten() -> float:
+        held[0] = None  # the previous result is freed before, not inside, the timed region (as above)
+        start = time.perf_counter()
+        result = hand(hand_data)
+        elapsed = time.perf_counter() - start
+        del result
+        return elapsed
+
+    prepbench(), handwritten()  # one warm-up each (JIT, caches, Ray worker start), discarded
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(prepbench())
+        b.append(handwritten())
+    held[0] = None
+    return summarize(engine_name, operator, a, b)
+
+
+def summarize(engine: str, operator: str, a: list[float], b: list[float]) -> dict[str, Any]:
+    ratio = statistics.median(x / y for x, y in zip(a, b))
+    diff = statistics.median(x - y for x, y in zip(a, b))
+    return {"engine": engine, "operator": operator, "prepbench_s": a, "hand_s": b,
+            "prepbench_median": statistics.median(a), "hand_median": statistics.median(b),
+            "median_ratio": ratio, "median_diff_s": diff,
+            "meets_target": ratio <= RATIO_TARGET or abs(diff) <= DIFF_TARGET}
+
+
+# ---- driver: one child process per engine ----
+
+def dataset(rows: int, data_dir: Path) -> Path:
+    """The sweep's dataset shape (8 numeric, 2 categorical, text, 10% missing), generated once as Parquet."""
+    spec = DatasetSpec(rows=rows, numeric=8, categorical=2, text=True, missing_rate=0.1, seed=42)
+    path = data_dir.resolve() / f"{spec.cache_key()}.parquet"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        write_table(generate_table(spec), str(path))
+    return path
+
+
+def run_child(engine: str, path: Path, repeats: int) -> list[dict[str, Any]]:
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
+    cmd = [sys.executable, __file__, "--child", engine, "--input", str(path), "--repeats", str(repeats)]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"{engine}: failed (exit {done.returncode}): {tail}", file=sys.stderr)
+        return []
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    print(f"{'engine':<8} {'operator':<15} {'prepbench s':>11} {'hand s':>9} {'ratio':>7} {'diff ms':>9}  target")
+    for r in rows:
+        print(f"{r['engine']:<8} {r['operator']:<15} {r['prepbench_median']:>11.4f} {r['hand_median']:>9.4f} "
+              f"{r['median_ratio']:>7.3f} {1000 * r['median_diff_s']:>9.1f}  {'ok' if r['meets_target'] else 'MISS'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=float, default=1e6)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    parser.add_argument("--data-dir", default=str(ROOT / "data" / "cache"))
+    parser.add_argument("--json", help="also write the measurements to this file")
+    parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
+    parser.add_argument("--input", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure_engine(args.child, Path(args.input), args.repeats)))
+        return
+    path = dataset(int(args.rows), Path(args.data_dir))
+    print(f"input: {path.name}, {args.repeats} alternating repetitions per side after one warm-up each")
+    rows = []
+    for engine in args.engines:
+        started = time.perf_counter()
+        results = run_child(engine, path, args.repeats)
+        print(f"{engine}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        rows.extend(results)
+    print_table(rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
