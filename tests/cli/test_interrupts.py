@@ -41,7 +41,7 @@ class Cli:
         self.times: list[float] = []  # time.monotonic() when each stderr line arrived
         self.stdout_lines: list[str] = []
         self.seen: dict[int, psutil.Process] = {}  # every descendant ever observed
-        self.commands: dict[int, str] = {}  # their command lines, as first seen
+        self.commands: dict[int, set[str]] = {}  # every command line each showed (exec and Ray task titles change it)
         self._done = threading.Event()
         for target in (self._read_stderr, self._read_stdout, self._watch_tree):
             threading.Thread(target=target, daemon=True).start()
@@ -66,16 +66,15 @@ class Cli:
         except psutil.Error:
             return
         for child in children:
-            if child.pid not in self.seen:
-                self.seen[child.pid] = child
-                try:
-                    self.commands[child.pid] = " ".join(child.cmdline())
-                except psutil.Error:
-                    self.commands[child.pid] = "?"
+            self.seen.setdefault(child.pid, child)
+            try:
+                self.commands.setdefault(child.pid, set()).add(" ".join(child.cmdline()))
+            except psutil.Error:
+                continue
 
     def saw(self, text: str) -> bool:
         """Whether a process whose command line contains `text` ran below the command."""
-        return any(text in command for command in self.commands.values())
+        return any(text in command for commands in self.commands.values() for command in commands)
 
     @property
     def stderr(self) -> str:
@@ -115,7 +114,7 @@ class Cli:
         while True:
             alive = [p for p in self.seen.values() if _alive(p)]
             if not alive or time.monotonic() > deadline:
-                return [f"{p.pid} {self.commands.get(p.pid, '?')[:120]}" for p in alive if _alive(p)]
+                return [f"{p.pid} {sorted(self.commands.get(p.pid, {'?'}))[-1][:120]}" for p in alive if _alive(p)]
             time.sleep(0.2)
 
     def kill(self) -> None:
