@@ -43,6 +43,7 @@ class Cli:
         self.seen: dict[int, psutil.Process] = {}  # every descendant ever observed
         self.commands: dict[int, set[str]] = {}  # every command line each showed (exec and Ray task titles change it)
         self._done = threading.Event()
+        self.left: list[str] | None = None  # set by finish()
         for target in (self._read_stderr, self._read_stdout, self._watch_tree):
             threading.Thread(target=target, daemon=True).start()
 
@@ -102,14 +103,16 @@ class Cli:
         os.killpg(self.proc.pid, signal.SIGINT)
         return time.monotonic()
 
-    def finish(self, timeout: float = 120.0) -> int:
+    def finish(self, timeout: float = 120.0, within: float = GONE_WITHIN_S) -> int:
+        """Wait for the command to end; `left` is then what of its tree is still alive `within` seconds later."""
         code = self.proc.wait(timeout=timeout)
         self._done.set()
         time.sleep(0.3)  # let the readers drain the pipes
+        self.left = self._survivors(within)
         return code
 
-    def survivors(self, within: float = GONE_WITHIN_S) -> list[str]:
-        """Descendants still alive `within` seconds after the command ended (zombies do not count)."""
+    def _survivors(self, within: float) -> list[str]:
+        """Descendants still alive `within` seconds from now (zombies do not count)."""
         deadline = time.monotonic() + within
         while True:
             alive = [p for p in self.seen.values() if _alive(p)]
@@ -118,7 +121,8 @@ class Cli:
             time.sleep(0.2)
 
     def kill(self) -> None:
-        """Teardown for a failed test: nothing of this command may outlive it."""
+        """Teardown, always after `finish` has taken note of survivors: nothing of this command may outlive the
+        test, whatever it asserts."""
         self._done.set()
         if self.proc.poll() is None:
             self.proc.kill()
@@ -163,7 +167,7 @@ def test_ctrl_c_during_run_records_interrupted_and_leaves_nothing(engine: str, t
     assert code == EXIT_INTERRUPTED, cli.stderr[-2000:]
     assert cli.lines[-1] == "prepbench: interrupted"
     assert seconds < 60, f"took {seconds:.1f} s to stop"
-    assert cli.survivors() == []
+    assert cli.left == []
     record = only_json(tmp_path)
     assert record["status"] == "interrupted" and record["engine"]["name"] == engine
     assert len(record["timing"]["repetition_seconds"]) >= 1  # what was measured before Ctrl-C is kept
@@ -185,7 +189,7 @@ def test_ctrl_c_during_compare_reports_the_engines_done_so_far(tmp_path: Path) -
     finally:
         cli.kill()
     assert code == EXIT_INTERRUPTED, cli.stderr[-2000:]
-    assert cli.survivors() == []
+    assert cli.left == []
     assert cli.saw("raylet") and cli.saw("gcs_server")  # the child's local Ray ran, and is gone
     assert "== interrupted: not run: sklearn" in cli.stderr
     comparison = only_json(tmp_path, "comparison_*.json")
@@ -214,11 +218,32 @@ def test_ctrl_c_during_sweep_records_no_unfinished_cell(tmp_path: Path) -> None:
     finally:
         cli.kill()
     assert code == EXIT_INTERRUPTED, cli.stderr[-2000:]
-    assert cli.survivors() == []
+    assert cli.left == []
     assert f"sweep: interrupted; the running cell was not recorded; {out} holds 1 cells" in cli.stderr
     (record,) = [json.loads(line) for line in out.read_text().splitlines()]  # one whole line, nothing else
     assert record["cell"]["engine"] == "numpy" and record["status"] == "ok"
     assert finished_cells(read_records(out), retry_failed=False) == {Cell("numpy", "StandardScaler", 1000, 2)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("engine", "marker"), [("spark", "java"), ("ray", "raylet")])
+def test_sigkilled_sweep_takes_its_running_cell_down_with_it(engine: str, marker: str, tmp_path: Path) -> None:
+    """No Ctrl-C handler runs on SIGKILL: the cell's child dies by its parent-death signal, and the JVM or local
+    Ray it started must follow (tests/cli/test_sweep.py checks that --resume then loses and repeats nothing)."""
+    need(engine)
+    out = tmp_path / "sweep.jsonl"
+    cli = Cli("sweep", "--engines", engine, "--operators", "StandardScaler", "--rows", "1e3", "--cols", "2",
+              "--warmup", "0", "--repeats", "100000", "--out", str(out), "--data-dir", str(tmp_path / "data"))
+    try:
+        cli.wait_until(lambda: cli.saw(marker), f"the cell's {marker}")
+        time.sleep(5)  # let the engine get going
+        cli.snapshot()
+        cli.proc.kill()
+        assert cli.finish(within=30) == -signal.SIGKILL
+    finally:
+        cli.kill()
+    assert cli.left == []
+    assert not out.exists() or out.read_text() == ""  # the cell that was running left no line
 
 
 def test_torn_last_line_is_skipped_and_resume_completes_the_sweep(tmp_path: Path) -> None:

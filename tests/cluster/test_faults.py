@@ -161,7 +161,7 @@ def test_sweep_cell_past_its_timeout_loses_its_whole_tree_and_the_sweep_goes_on(
         cli.kill()
     assert code == 1, cli.stderr[-3000:]
     assert cli.saw("java") and cli.saw("pyspark")  # the cell's driver JVM ran below the sweep...
-    assert cli.survivors() == []  # ...and nothing of that tree is left
+    assert cli.left == []  # ...and nothing of that tree is left
     spark, numpy = jsonl(out)
     assert spark["cell"]["engine"] == "spark" and spark["status"] == "timeout"
     assert spark["error"] == {"type": "Timeout", "message": "no result after 45 s; process killed"}
@@ -179,7 +179,7 @@ def test_compare_engine_past_its_timeout_loses_its_whole_tree(tmp_path: Path) ->
         cli.kill()
     assert code == 1, cli.stderr[-3000:]
     assert cli.saw("raylet") and cli.saw("gcs_server")  # the child's local Ray ran below compare...
-    assert cli.survivors() == []  # ...and none of its processes is left
+    assert cli.left == []  # ...and none of its processes is left
     comparison = json.loads(next(tmp_path.glob("comparison_*.json")).read_text())
     (record,) = comparison["runs"]
     assert record["status"] == "timeout" and record["error"]["message"] == "no result after 40 s; process killed"
