@@ -95,11 +95,12 @@ def test_ray_worker_node_killed_mid_run_run_completes_and_says_so(ray_cluster, t
 def test_ray_worker_node_killed_during_a_sweep_cell_the_sweep_goes_on(ray_cluster, tmp_path: Path) -> None:
     out = tmp_path / "sweep.jsonl"
     cli = Cli("sweep", "--engines", "ray", "--operators", "StandardScaler", "MinMaxScaler", "--rows", "1e3",
-              "--cols", "2", "--warmup", "0", "--repeats", "15", "--timeout-per-cell", "240", "--out", str(out),
+              "--cols", "2", "--warmup", "0", "--repeats", "30", "--timeout-per-cell", "240", "--out", str(out),
               "--data-dir", str(tmp_path / "data"), "--ray-address", ray_cluster.address)
-    worker = psutil.Process(ray_cluster.worker.pid)
-    try:  # the first cell's operator runs on the worker node: a Ray worker there runs its transform task
-        cli.wait_until(lambda: _node_runs(worker, "ray::StandardScaler"), "a StandardScaler task on the worker node")
+    worker_dir = ray_cluster.temp_root / "w"
+    try:  # kill once the first cell's operator has run on the worker node
+        cli.wait_until(lambda: "StandardScaler->Project" in node_task_names(worker_dir),
+                       "a StandardScaler task on the worker node")
         kill_node(ray_cluster.worker.pid)
         code = cli.finish(timeout=600)
     finally:
@@ -119,12 +120,14 @@ def test_ray_worker_node_killed_during_a_sweep_cell_the_sweep_goes_on(ray_cluste
         assert "doesn't exist any more" in second["error"]["message"]
 
 
-def _node_runs(node: psutil.Process, task: str) -> bool:
-    """Whether a Ray worker process of this node runs a task whose title (`ray::<task>`) contains `task`."""
-    try:
-        return any(task in " ".join(p.cmdline()) for p in node.children(recursive=True))
-    except psutil.Error:
-        return False
+def node_task_names(node_temp_dir: Path) -> set[str]:
+    """Names of the tasks a Ray node's workers have started, from the `:task_name:` line Ray writes into a
+    worker's log for each task (the node's `--temp-dir` is `node_temp_dir`)."""
+    names = set()
+    for log in node_temp_dir.glob("session_latest/logs/worker-*.out"):
+        names.update(line.removeprefix(":task_name:").strip() for line in log.read_text(errors="replace").splitlines()
+                      if line.startswith(":task_name:"))
+    return names
 
 
 @pytest.mark.cluster

@@ -22,6 +22,7 @@ import pytest
 from src.bench.errors import EXIT_USER_ERROR
 from tests.cli.test_interrupts import SAMPLE, Cli, need
 from tests.cluster import ray_fixtures
+from tests.cluster.test_faults import node_task_names
 from tests.s3_fixtures import CREDENTIALS, S3Server, s3_server  # noqa: F401
 
 
@@ -74,21 +75,12 @@ def test_ray_cluster_runs_an_s3_input_on_both_nodes(s3_server: S3Server, uploade
     cluster = ray_fixtures.start_cluster()
     try:
         cli = run("ray", "StandardScaler", uploaded["parquet"], tmp_path, "--ray-address", cluster.address)
-        worker_tasks = _task_names(cluster.temp_root / "w")
+        worker_tasks = node_task_names(cluster.temp_root / "w")
     finally:
         ray_fixtures.stop_cluster(cluster)
     record = checked_record(cli, tmp_path, uploaded["parquet"])
     assert record["engine"]["nodes"] == 2 and record["engine"]["io_mode"] == "engine"  # the default on a cluster
     assert "StandardScaler->Project" in worker_tasks, worker_tasks  # the worker node did part of the work
-
-
-def _task_names(node_temp_dir: Path) -> set[str]:
-    """Names of the tasks a node's Ray workers ran, from the `:task_name:` markers Ray writes in their logs."""
-    names = set()
-    for log in node_temp_dir.glob("session_latest/logs/worker-*.out"):
-        names.update(line.removeprefix(":task_name:").strip() for line in log.read_text(errors="replace").splitlines()
-                      if line.startswith(":task_name:"))
-    return names
 
 
 @pytest.mark.parametrize(("scheme", "problem"), [
