@@ -3,7 +3,7 @@
 The head listens on 127.0.0.2 and the worker on 127.0.0.3: Ray rewrites 127.0.0.1/localhost to the machine's
 external IP, so other loopback addresses are the only way to keep a multi-node cluster private to this host.
 Both nodes run `ray start --block` as children of the test process, each in its own session and temp dir, and
-are stopped by PID on teardown — never with `ray stop`, which would kill every Ray on the machine.
+are stopped by PID on teardown — never with the Ray CLI's stop command, which would kill every Ray on the machine.
 
 Use it from a test module with ``from tests.cluster.ray_fixtures import ray_cluster  # noqa: F401``.
 """
