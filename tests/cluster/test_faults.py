@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,10 +58,10 @@ def ray_cluster() -> Iterator[ray_fixtures.RayTestCluster]:
 
 
 @pytest.fixture()
-def spark_cluster() -> Iterator[spark_fixtures.SparkStandalone]:
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[spark_fixtures.SparkStandalone]:
     """A fresh master + 2 one-core workers for each test: the tests kill a worker."""
     need("spark")
-    cluster = spark_fixtures.start_cluster(Path(tempfile.mkdtemp(prefix="pbfault-", dir="/tmp")))
+    cluster = spark_fixtures.start_cluster(tmp_path_factory.mktemp("spark-standalone"))
     try:
         yield cluster
     finally:
