@@ -8,12 +8,20 @@ full-size temporaries. benchmarks/baseline.py measures these against hand-fused 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
 from src.bench.errors import UserError
 
 BLOCK = 1 << 16  # 64k float64 = 512 KiB, half of a 1 MiB L2 (measured best among 2^14..2^18)
+
+
+@lru_cache(maxsize=1)
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def require_values(value: float, operator: str, column: str) -> None:
@@ -31,12 +39,13 @@ def mean_and_std(x: np.ndarray) -> tuple[float, float]:
     mean = float(np.add.reduce(x)) / n
     buffer = np.empty(min(BLOCK, n))
     squares = 0.0
-    for start in range(0, n, BLOCK):
-        block = x[start : start + BLOCK]
-        centred = np.subtract(block, mean, out=buffer[: block.size])
-        # square in place and sum with a ufunc, not np.dot: a multi-threaded BLAS dot spin-waits on a busy
-        # machine (measured 30-50x slower at load 25 on 2 cores; benchmarks/overhead.py, docs/results.md)
-        squares += float(np.add.reduce(np.multiply(centred, centred, out=centred)))
+    # one BLAS thread: a multi-threaded dot spin-waits on a busy machine (measured 30-50x slower at load 25 on
+    # 2 cores; benchmarks/overhead.py, docs/results.md), while a single-threaded dot beats a ufunc square + sum
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        for start in range(0, n, BLOCK):
+            block = x[start : start + BLOCK]
+            centred = np.subtract(block, mean, out=buffer[: block.size])
+            squares += float(np.dot(centred, centred))
     return mean, (squares / n) ** 0.5
 
 
