@@ -13,7 +13,14 @@ import logging
 import sys
 from typing import Any
 
-from .errors import EXIT_ENGINE_FAILURE, EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
+from .errors import (
+    EXIT_ENGINE_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USER_ERROR,
+    UserError,
+    interrupt_requested,
+    watch_interrupts,
+)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -388,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     debug = args.log_level == "DEBUG"
+    watch_interrupts()
     try:
         return HANDLERS[args.command](args)
     except UserError as exc:
@@ -397,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
         print("prepbench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # an engine or environment failure: one line unless DEBUG
+        if interrupt_requested():  # a Ctrl-C that surfaced as an engine's own error
+            print("prepbench: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         if debug:
             raise
         from .runner import condense

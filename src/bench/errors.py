@@ -17,3 +17,23 @@ class UserError(Exception):
 
 class EngineError(Exception):
     """An engine failed on valid input; the message is the engine's own, condensed to one line."""
+
+
+_interrupt_requested = False
+
+
+def watch_interrupts() -> None:
+    """Remember a Ctrl-C even when an engine turns the KeyboardInterrupt into an error of its own (py4j raises
+    Py4JError when interrupted mid-call), so the run is still reported as interrupted, not as an engine failure."""
+    import signal
+
+    def on_sigint(signum: int, frame: object) -> None:
+        global _interrupt_requested
+        _interrupt_requested = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+
+def interrupt_requested() -> bool:
+    return _interrupt_requested

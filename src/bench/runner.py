@@ -17,7 +17,7 @@ from typing import Any
 from .consistency import compare_outputs, sample_rows
 from .data import InputSource, resolve_input
 from .engine import Engine, EngineOptions, create_engine, engine_version
-from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError
+from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError, interrupt_requested
 from .measure import ResourceSampler, summarize
 from .plan import Step, output_columns, plan_pipeline
 from .results import (
@@ -109,11 +109,12 @@ def execute(req: RunRequest) -> RunOutcome:
     except UserError:
         raise
     except KeyboardInterrupt:
-        record["status"] = "interrupted"
-        _finish(record, path, req)
-        log.warning("interrupted: the repetitions done so far are in %s (status interrupted)", path)
+        _record_interrupted(record, path, req)
         raise
     except Exception as exc:  # the engine failed on valid input: record it, never report it as success
+        if interrupt_requested():  # a Ctrl-C the engine turned into its own error
+            _record_interrupted(record, path, req)
+            raise KeyboardInterrupt from None
         log.debug("engine failure", exc_info=True)
         record.update(status="failed", error={"type": type(exc).__name__, "message": condense(exc)})
         _note_lost_nodes(engine, record)  # a failure after a node died: the record says so next to the error
@@ -124,6 +125,12 @@ def execute(req: RunRequest) -> RunOutcome:
     _finish(record, path, req)
     inconsistent = record["status"] == "inconsistent" and not req.allow_inconsistent
     return RunOutcome(record, path, EXIT_INCONSISTENT if inconsistent else EXIT_OK)
+
+
+def _record_interrupted(record: dict[str, Any], path: Path, req: RunRequest) -> None:
+    record["status"] = "interrupted"
+    _finish(record, path, req)
+    log.warning("interrupted: the repetitions done so far are in %s (status interrupted)", path)
 
 
 def _warn_if_workers_may_not_see(source: InputSource, req: RunRequest) -> None:
