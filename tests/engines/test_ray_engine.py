@@ -22,46 +22,27 @@ import ray
 from src.bench.consistency import compare_outputs
 from src.bench.data import resolve_input
 from src.bench.engine import EngineOptions
-from src.bench.generate import DatasetSpec, generate_table, write_table
+from src.bench.generate import DatasetSpec, generate_table
 from src.bench.plan import output_columns, plan_pipeline
 from src.bench.runner import RunRequest, execute
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.ray.engine import RayEngine
 from src.engines.ray.load import ROW
+from tests.engines.edge_data import edge_table, with_unseen, write_train_test
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_IO = [("pandas", "csv"), ("pandas", "parquet"), ("engine", "csv"), ("engine", "parquet")]
 SOME_IO = [("pandas", "csv"), ("engine", "parquet")]
-UNSEEN = ["0_unseen", "~unseen"]  # code points before and after every training category "v0".."v5"
 TEST_ROWS = 121
-
-
-def _table(rows: int, seed: int, constant: float) -> pa.Table:
-    spec = DatasetSpec(rows=rows, numeric=2, categorical=2, cardinality=6, text=True, vocab_size=60,
-                       missing_rate=0.3, seed=seed)
-    return generate_table(spec).append_column("num_const", pa.array(np.full(rows, constant)))
-
-
-def _with_unseen(table: pa.Table) -> pa.Table:
-    """Every fourth cat_0 value becomes a category absent from the training data."""
-    values = table.column("cat_0").to_pylist()
-    for i in range(0, len(values), 4):
-        values[i] = UNSEEN[(i // 4) % 2]
-    return table.set_column(table.schema.get_field_index("cat_0"), "cat_0", pa.array(values))
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
-    root = tmp_path_factory.mktemp("ray-engine")
-    train, test = _table(301, seed=11, constant=3.5), _with_unseen(_table(TEST_ROWS, seed=12, constant=-2.0))
-    out = {}
-    for fmt in ("csv", "parquet"):
-        out[fmt] = root / f"train.{fmt}", root / f"test.{fmt}"
-        write_table(train, str(out[fmt][0]))
-        write_table(test, str(out[fmt][1]))
-    return out
+    train = edge_table(301, seed=11, constant=3.5)
+    test = with_unseen(edge_table(TEST_ROWS, seed=12, constant=-2.0))
+    return write_train_test(tmp_path_factory.mktemp("ray-engine"), train, test)
 
 
 @pytest.fixture(scope="module")

@@ -18,45 +18,24 @@ import pytest
 from src.bench.consistency import compare_outputs
 from src.bench.data import resolve_input
 from src.bench.engine import EngineOptions
-from src.bench.generate import DatasetSpec, generate_table, write_table
+from src.bench.generate import DatasetSpec, generate_table
 from src.bench.plan import output_columns, plan_pipeline
 from src.bench.runner import RunRequest, execute
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.spark.engine import SparkEngine
+from tests.engines.edge_data import edge_table, with_unseen, write_train_test
 
 pytestmark = pytest.mark.slow
 
 MASTER = "local[2]"
 IO_CASES = [("pandas", "csv"), ("pandas", "parquet"), ("engine", "csv"), ("engine", "parquet")]
-UNSEEN = ["a_unseen", "zz_unseen"]  # sort before and after every training category
-
-
-def _table(rows: int, seed: int, constant: float) -> pa.Table:
-    spec = DatasetSpec(rows=rows, numeric=3, categorical=2, cardinality=6, text=True, vocab_size=80,
-                       missing_rate=0.25, seed=seed)
-    table = generate_table(spec)
-    return table.append_column("num_const", pa.array(np.full(rows, constant)))
-
-
-def _with_unseen(table: pa.Table) -> pa.Table:
-    """Every fifth cat_0 value becomes a category the training data does not have."""
-    values = table.column("cat_0").to_pylist()
-    for i in range(0, len(values), 5):
-        values[i] = UNSEEN[(i // 5) % 2]
-    return table.set_column(table.schema.get_field_index("cat_0"), "cat_0", pa.array(values))
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
-    root = tmp_path_factory.mktemp("spark-engine")
-    train, test = _table(300, seed=1, constant=5.0), _with_unseen(_table(120, seed=2, constant=7.0))
-    out = {}
-    for fmt in ("csv", "parquet"):
-        paths = root / f"train.{fmt}", root / f"test.{fmt}"
-        write_table(train, str(paths[0]))
-        write_table(test, str(paths[1]))
-        out[fmt] = paths
-    return out
+    train = edge_table(300, seed=1, constant=5.0, numeric=3, vocab_size=80, missing_rate=0.25)
+    test = with_unseen(edge_table(120, seed=2, constant=7.0, numeric=3, vocab_size=80, missing_rate=0.25), every=5)
+    return write_train_test(tmp_path_factory.mktemp("spark-engine"), train, test)
 
 
 @pytest.fixture(scope="module")
