@@ -40,7 +40,9 @@ class ResourceSampler:
     CPU% is process CPU time over wall time, summed over processes: 200% means two cores fully busy.
     """
 
-    def __init__(self, root_pids: list[int], interval: float = 0.1) -> None:
+    def __init__(self, root_pids: list[int], interval: float = 0.25) -> None:
+        # a sweep of a Spark or Ray process tree costs 18-33 ms of CPU (research/clusters.md section 5), and it
+        # runs during the timed repetitions on the same cores: 0.25 s keeps that under ~10% of one core
         self.root_pids = list(dict.fromkeys(root_pids))
         self.interval = interval
         self.peak_rss = 0
