@@ -28,7 +28,7 @@ from src.bench.runner import RunRequest, execute
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.ray.engine import RayEngine
 from src.engines.ray.load import ROW
-from tests.engines.edge_data import edge_table, with_unseen, write_train_test
+from tests.engines.edge_data import assert_loaded_rows_match_reference, edge_table, with_unseen, write_train_test
 
 pytestmark = pytest.mark.slow
 
@@ -160,12 +160,7 @@ def test_input_is_split_into_blocks_and_collect_keeps_input_order(loaded, io_mod
     assert data[0].num_blocks() >= 2  # never one block: every operator runs in parallel
     rows = np.array([0, 1, 7, 150, 299, 300], dtype=np.int64)
     columns = ["num_0", "miss_0", "cat_0", "text"]
-    ref = NumpyEngine(EngineOptions())
-    expected = ref.collect(ref.load(sources[0], list(sources[0].schema)), columns, rows)
-    got = engine.collect(engine.materialize(data[0], columns), columns, rows)
-    np.testing.assert_array_equal(got["num_0"], expected["num_0"])
-    np.testing.assert_array_equal(got["miss_0"], expected["miss_0"])  # NaN where null, in both
-    assert got["cat_0"] == expected["cat_0"] and got["text"] == expected["text"]
+    assert_loaded_rows_match_reference(engine, engine.materialize(data[0], columns), sources[0], rows)
 
 
 def test_engine_reader_numbers_rows_in_file_order_across_files(started, tmp_path):

@@ -23,7 +23,7 @@ from src.bench.plan import output_columns, plan_pipeline
 from src.bench.runner import RunRequest, execute
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.spark.engine import SparkEngine
-from tests.engines.edge_data import edge_table, with_unseen, write_train_test
+from tests.engines.edge_data import assert_loaded_rows_match_reference, edge_table, with_unseen, write_train_test
 
 pytestmark = pytest.mark.slow
 
@@ -179,12 +179,7 @@ def test_collect_returns_the_requested_rows_in_input_order(engines, loaded, io_m
     by_mode, _ = engines
     sources, data = loaded(io_mode, fmt)
     rows = np.array([0, 1, 7, 150, 298, 299], dtype=np.int64)
-    ref = NumpyEngine(EngineOptions())
-    expected = ref.collect(ref.load(sources[0], list(sources[0].schema)), ["num_0", "miss_0", "cat_0", "text"], rows)
-    got = by_mode[io_mode].collect(data[0], ["num_0", "miss_0", "cat_0", "text"], rows)
-    np.testing.assert_array_equal(got["num_0"], expected["num_0"])
-    np.testing.assert_array_equal(got["miss_0"], expected["miss_0"])  # NaN where null, in both
-    assert got["cat_0"] == expected["cat_0"] and got["text"] == expected["text"]
+    assert_loaded_rows_match_reference(by_mode[io_mode], data[0], sources[0], rows)
 
 
 def test_engine_reader_numbers_rows_in_file_order_across_files(engines, tmp_path):
