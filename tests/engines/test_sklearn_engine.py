@@ -19,6 +19,7 @@ from src.bench.generate import DatasetSpec, generate_table
 from src.bench.plan import plan_pipeline
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.sklearn.engine import SklearnEngine
+from src.engines.sklearn.operators._columns import numeric_matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATORS = [
@@ -139,6 +140,26 @@ def test_the_edge_cases_are_really_in_the_data(splits) -> None:
     assert tokens == [
         ["leading", "tab", "and", "runs"], [], ["straße", "École\u00a0nbsp", "ÄÖü"], [], ["x", "y", "x", "y", "x"],
     ]
+
+
+def test_models_read_the_loaded_block_without_copying_or_changing_it(splits) -> None:
+    """Loaded numeric columns share one column-major block; a model's input is a view of it, chained outputs
+    are views of the previous model's output, other column sets are copied, and nothing writes into the input."""
+    engine = SklearnEngine(EngineOptions())
+    frame = engine.load(splits["train"], ["num_0", "cat_0", "num_1", "num_2", "num_c", "miss_0"])
+    before = {c: frame[c].copy() for c in ("num_0", "num_1", "num_2", "miss_0")}
+    x = numeric_matrix(frame, ("num_1", "num_2"))
+    assert x.base is frame["num_0"].base and x.flags.f_contiguous
+    assert np.array_equal(x, np.column_stack([before["num_1"], before["num_2"]]))
+    apart = numeric_matrix(frame, ("num_0", "miss_0", "num_2"))
+    assert apart.base is not frame["num_0"].base
+    assert np.array_equal(apart, np.column_stack([before[c] for c in ("num_0", "miss_0", "num_2")]), equal_nan=True)
+    steps = plan_pipeline(["StandardScaler", "MinMaxScaler"], {}, splits["train"].schema)
+    for step in steps:
+        frame = engine.transform(step, engine.fit(step, frame), frame)
+    scaled = numeric_matrix(frame, steps[1].input_cols)
+    assert scaled.base is frame[steps[1].input_cols[0]].base
+    assert all(np.array_equal(frame[c], before[c], equal_nan=True) for c in before)
 
 
 def test_implementation_labels(splits) -> None:

@@ -32,6 +32,8 @@ def take_rows(column: Any, rows: np.ndarray) -> Any:
         return column[rows]
     if isinstance(column, (pa.Array, pa.ChunkedArray)):
         return column.take(pa.array(rows))
+    if isinstance(column, list):  # the sklearn engine's token lists
+        return [column[i] for i in rows]
     return column[rows]  # scipy sparse
 
 

@@ -1,7 +1,7 @@
 """The scikit-learn engine: the numpy engine's in-memory Frame and loading, with scikit-learn's transformers.
 
-Only the operators differ (src/engines/sklearn/operators/). Token columns are object arrays of Python lists,
-the form scikit-learn's text tools work with; `collect` turns them into plain lists.
+Only the operators differ (src/engines/sklearn/operators/). Strings are object arrays of str and token columns
+Python lists of lists, the forms scikit-learn's encoders and text tools work with.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from typing import Any
 import numpy as np
 import sklearn
 
+from src.bench.data import InputSource
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.numpy.frame import Frame
+
+from .operators._columns import user_layout
 
 
 class SklearnEngine(NumpyEngine):
@@ -29,6 +32,7 @@ class SklearnEngine(NumpyEngine):
             "nodes": 1,
         }
 
-    def collect(self, data: Frame, columns: list[str], rows: np.ndarray | None) -> dict[str, Any]:
-        out = super().collect(data, columns, rows)
-        return {c: v.tolist() if isinstance(v, np.ndarray) and v.dtype == object else v for c, v in out.items()}
+    def load(self, source: InputSource, columns: list[str]) -> Frame:
+        """Loaded into the layout a scikit-learn user holds (see `user_layout`), so fit and transform start
+        from it as they would in a hand-written script, without converting the input on every call."""
+        return user_layout(super().load(source, columns))

@@ -15,7 +15,7 @@ IMPLEMENTATION = "custom"
 SEED = 42
 
 
-def term_frequencies(docs: np.ndarray, num_features: int, binary: bool) -> sp.csr_matrix:
+def term_frequencies(docs: list[list[str]], num_features: int, binary: bool) -> sp.csr_matrix:
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     codes: dict[str, int] = {}
     token_codes = np.fromiter(

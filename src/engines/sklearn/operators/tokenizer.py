@@ -9,8 +9,6 @@ since str.lower and str.split would also touch non-ASCII letters and spaces.
 import re
 import string
 
-import numpy as np
-
 from ._columns import cyclic_gc_paused
 
 IMPLEMENTATION = "custom"
@@ -18,16 +16,13 @@ ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 TOKEN = re.compile(r"[^ \t\n\r\f\v]+")
 
 
-def tokenize(text: str) -> list[str]:
-    if text.isascii():
-        return text.lower().split()
+def non_ascii_tokens(text: str) -> list[str]:
     return TOKEN.findall(text.translate(ASCII_LOWER))
 
 
 def transform(frame, state, step):
     out = {}
-    for name, col in zip(step.output_cols, step.input_cols):
-        docs = frame[col].to_pylist()
-        with cyclic_gc_paused():
-            out[name] = np.fromiter(map(tokenize, docs), dtype=object, count=len(docs))
+    with cyclic_gc_paused():
+        for name, col in zip(step.output_cols, step.input_cols):
+            out[name] = [doc.lower().split() if doc.isascii() else non_ascii_tokens(doc) for doc in frame[col]]
     return frame.with_columns(out)
