@@ -34,19 +34,26 @@ def require_values(value: float, operator: str, column: str) -> None:
 
 
 def mean_and_std(x: np.ndarray) -> tuple[float, float]:
-    """Mean and population standard deviation with the two-pass (centred) formula, which does not cancel."""
+    """Mean and population standard deviation in one cache-blocked pass over x.
+
+    The values are shifted by K, the mean of the first block, before summing (the shifted-data formula
+    var = (S2 - S1^2 / n) / n with S1, S2 the sums of x - K and its squares): with K near the mean the
+    subtraction does not cancel, as with the two-pass (centred) formula, yet x is read from memory once.
+    """
     n = x.size
-    mean = float(np.add.reduce(x)) / n
+    shift = float(np.add.reduce(x[:BLOCK])) / min(BLOCK, n)
     buffer = np.empty(min(BLOCK, n))
-    squares = 0.0
+    total = squares = 0.0
     # one BLAS thread: a multi-threaded dot spin-waits on a busy machine (measured 30-50x slower at load 25 on
     # 2 cores; benchmarks/overhead.py, docs/results.md), while a single-threaded dot beats a ufunc square + sum
     with _blas_controller().limit(limits=1, user_api="blas"):
         for start in range(0, n, BLOCK):
             block = x[start : start + BLOCK]
-            centred = np.subtract(block, mean, out=buffer[: block.size])
-            squares += float(np.dot(centred, centred))
-    return mean, (squares / n) ** 0.5
+            shifted = np.subtract(block, shift, out=buffer[: block.size])
+            total += float(np.add.reduce(shifted))
+            squares += float(np.dot(shifted, shifted))
+    centre = total / n
+    return shift + centre, max(squares / n - centre * centre, 0.0) ** 0.5
 
 
 def min_and_max(x: np.ndarray) -> tuple[float, float]:
