@@ -75,9 +75,10 @@ def engine_flags(args: argparse.Namespace) -> list[str]:
         ("--spark-driver-host", args.spark_driver_host),
         ("--ray-address", args.ray_address),
         ("--ray-namespace", args.ray_namespace),
+        ("--ray-num-cpus", args.ray_num_cpus),
     ):
         if value:
-            flags += [flag, value]
+            flags += [flag, str(value)]
     for item in args.spark_conf:
         flags += ["--spark-conf", item]
     env = args.ray_runtime_env_json

@@ -67,6 +67,13 @@ def _add_log_options(parser: argparse.ArgumentParser, top: bool) -> None:
     )
 
 
+def _positive_int(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("engine and cluster options")
     g.add_argument(
@@ -85,6 +92,12 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
         help="Ray cluster to connect to: host:port, ray://host:10001 or auto (default: start a local Ray)",
     )
     g.add_argument("--ray-namespace", default="benchmark", help="Ray namespace (default: benchmark)")
+    g.add_argument(
+        "--ray-num-cpus",
+        type=_positive_int,
+        metavar="N",
+        help="CPUs of the local Ray that prepbench starts (default: all cores), e.g. 1 to measure one core",
+    )
     g.add_argument(
         "--ray-runtime-env-json",
         metavar="JSON|@FILE",
@@ -259,6 +272,7 @@ def engine_options(args: argparse.Namespace, app_name: str):
         spark_conf=list(args.spark_conf),
         ray_address=args.ray_address,
         ray_namespace=args.ray_namespace,
+        ray_num_cpus=args.ray_num_cpus,
         ray_runtime_env_json=args.ray_runtime_env_json,
         app_name=app_name,
     )

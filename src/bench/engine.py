@@ -35,6 +35,7 @@ class EngineOptions:
     spark_conf: list[str] = field(default_factory=list)  # KEY=VALUE items, parsed by the Spark engine
     ray_address: str | None = None
     ray_namespace: str = "benchmark"
+    ray_num_cpus: int | None = None  # local Ray only
     ray_runtime_env_json: str | None = None  # JSON text or @file.json, validated by the Ray engine
     app_name: str = "prepbench"
 

@@ -263,6 +263,11 @@ CLI_CASES: dict[str, tuple[tuple, tuple[str, ...]]] = {
         ray("--ray-address", "127.0.0.1:{web_port}"),
         ("127.0.0.1:{web_port} answers, but not as a Ray head", "GCS port (default 6379)"),
     ),
+    "ray cpus with a cluster": (
+        ray("--ray-num-cpus", "1", "--ray-address", "127.0.0.1:{closed_port}"),
+        ("--ray-num-cpus sets the CPUs of a local Ray only", "drop one of --ray-num-cpus and --ray-address"),
+    ),
+    "ray cpus zero": (ray("--ray-num-cpus", "0"), ("--ray-num-cpus", "at least 1, got '0'")),
     "cluster spark refused": (
         spark("--spark-master", "spark://127.0.0.1:{closed_port}"),
         ("is not reachable", "connection refused", "--spark-master spark://host:port"),

@@ -236,3 +236,17 @@ def test_guide_command_line_runs_and_is_consistent(tmp_path):
     assert record["status"] == "ok" and record["consistency"]["verdict"] == "ok"
     assert record["consistency"]["rows_checked"] == 1000
     assert record["implementations"] == {"StandardScaler": "native+adapter"} and record["engine"]["mode"] == "local"
+
+
+def test_ray_num_cpus_sizes_the_local_ray(tmp_path):
+    """--ray-num-cpus 1 starts a one-CPU local Ray (how the 1-core column of docs/results.md is measured)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "src.bench.cli", "run", "--engine", "ray", "--operator", "MinMaxScaler",
+         "--input", "data/sample.csv", "--output", str(tmp_path), "--repeats", "1", "--ray-num-cpus", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    [path] = tmp_path.glob("ray_MinMaxScaler_*.json")
+    record = json.loads(path.read_text())
+    assert record["engine"]["resources"]["CPU"] == 1.0
+    assert record["status"] == "ok" and record["consistency"]["verdict"] == "ok"

@@ -20,6 +20,7 @@ import ray
 
 from src.bench.data import InputSource
 from src.bench.engine import Engine, EngineOptions
+from src.bench.errors import UserError
 
 from .load import ROW, load_dataset
 from .vectors import to_csr
@@ -49,6 +50,11 @@ class RayEngine(Engine):
         opts = self.options
         if opts.ray_runtime_env_json:
             parse_runtime_env(read_runtime_env_arg(opts.ray_runtime_env_json), source="--ray-runtime-env-json")
+        if opts.ray_address and opts.ray_num_cpus:
+            raise UserError(
+                "--ray-num-cpus sets the CPUs of a local Ray only; an existing cluster's CPUs come from its own "
+                "`ray start --num-cpus`: drop one of --ray-num-cpus and --ray-address"
+            )
         check_address(opts.ray_address)
 
     def start(self) -> dict[str, Any]:
@@ -58,7 +64,9 @@ class RayEngine(Engine):
         opts = self.options
         env = read_runtime_env_arg(opts.ray_runtime_env_json) if opts.ray_runtime_env_json else None
         before = _node_id()
-        info = init_ray(address=opts.ray_address, namespace=opts.ray_namespace, runtime_env_json=env)
+        info = init_ray(
+            address=opts.ray_address, namespace=opts.ray_namespace, runtime_env_json=env, num_cpus=opts.ray_num_cpus
+        )
         self._owns_ray = info.mode == "local" and _node_id() != before  # not when an existing Ray was reused
         shuffle = _configure_ray_data()
         return {
