@@ -92,7 +92,8 @@ def build_sections(entries: list, overview: Table) -> list[Section]:
         intro.images.append(("overview.png", overview_figure(timed, timed_ops, colours),
                              "median time and speed-up per operator and engine"))
     sections = [intro, Section("Consistency with the numpy reference", _CONSISTENCY_TEXT,
-                               tables=[consistency_matrix(entries)])]
+                               tables=[consistency_matrix(entries)]),
+                Section("Fixed costs", _FIXED_COSTS_TEXT, tables=[fixed_costs_table(entries)])]
     for i, op in enumerate(operators, 1):
         mine = [e for e in entries if e.operators == op]
         section = Section(op, tables=[results_table(mine)])
@@ -109,6 +110,33 @@ def build_sections(entries: list, overview: Table) -> list[Section]:
 
 _CONSISTENCY_TEXT = ("Every run compares its output with the numpy engine's (integers and tokens exactly, floats "
                      "within the operator's tolerance). A cell sums up every size run for that operator and engine.")
+
+
+_FIXED_COSTS_TEXT = ("Paid once per process, outside the timed repetitions: starting the engine (Spark session with "
+                     "its JVM, Ray init and runtime_env set-up) and loading the input into the engine's memory (cached "
+                     "and counted). Medians over the runs of each engine and size; the wall column is a whole "
+                     "sweep cell or run (start, load, warm-up, repetitions and the consistency check).")
+
+
+def fixed_costs_table(entries: list) -> Table:
+    """Engine x size: median engine start, load and whole-cell seconds."""
+    from .entries import engine_order
+
+    def median(values: list[float]) -> str:
+        values = sorted(v for v in values if v is not None)
+        return fmt_seconds(values[len(values) // 2]) if values else "-"
+
+    order = engine_order(entries)
+    groups: dict[tuple, list] = {}
+    for e in entries:
+        groups.setdefault((order.index(e.engine), e.rows or 0), []).append(e)
+    body = []
+    for (_, rows), group in sorted(groups.items()):
+        timing = [e.record.get("timing") or {} for e in group]
+        body.append([group[0].engine, fmt_count(rows), median([t.get("startup_seconds") for t in timing]),
+                     median([t.get("load_seconds") for t in timing]),
+                     median([e.record.get("cell_seconds") for e in group]), str(len(group))])
+    return Table(["engine", "rows", "engine start s", "load s", "wall per run s", "runs"], body)
 
 
 def _sorted(entries: list) -> list:
@@ -192,12 +220,14 @@ def _verdict(runs: list) -> tuple[str, str]:
 
 def environment_table(entries: list) -> Table:
     """One column per distinct machine the results came from."""
-    envs: list[dict[str, Any]] = []
+    machines: dict[str, dict[str, Any]] = {}  # a machine's fields; ones a record lacks (Java) come from another
     for e in entries:
-        env = e.record.get("environment")
-        key = {k: (env or {}).get(k) for k, _ in ENV_FIELDS if k not in ("java", "git_commit", "tool_version")}
-        if env and key not in [{k: v.get(k) for k in key} for v in envs]:
-            envs.append(env)
+        env = e.record.get("environment") or {}
+        if env:
+            key = repr([env.get(k) for k, _ in ENV_FIELDS if k not in ("java", "git_commit", "tool_version")])
+            merged = machines.setdefault(key, dict(env))
+            merged.update({k: v for k, v in env.items() if merged.get(k) is None})
+    envs = list(machines.values())
     header = ["", *(f"machine {i}" for i in range(1, len(envs) + 1))] if len(envs) > 1 else ["", "value"]
     body = [[label, *(_env_value(key, env.get(key)) for env in envs)] for key, label in ENV_FIELDS]
     return Table(header, body)

@@ -78,6 +78,9 @@ def test_markdown_and_html_show_the_stored_numbers(results: Path, report: Path) 
             assert f"{fmt_seconds(median)} s (1.00x) ok" in md  # the summary at the top
     assert "| StandardScaler | ok (3 runs) |" in md  # two sweep sizes and the comparison on sample.csv
     assert "| OneHotEncoder | ok (2 runs) |" in md
+    starts = sorted(r["timing"]["startup_seconds"] for r in read_records(results / "sweep.jsonl")
+                    if r["engine"]["name"] == "numpy" and r["cell"]["rows"] == 100)
+    assert f"| numpy | 100 | {fmt_seconds(starts[len(starts) // 2])} |" in md  # fixed costs, apart from operator time
     host = read_records(results / "sweep.jsonl")[0]["environment"]["hostname"]
     assert f"| host | {host} |" in md
     plots = sorted(p.name for p in (report / "plots").iterdir())
