@@ -91,6 +91,26 @@ def test_ray_worker_node_killed_mid_run_run_completes_and_says_so(ray_cluster, t
 
 
 @pytest.mark.cluster
+def test_ray_node_killed_just_before_a_run_counts_as_lost(ray_cluster, tmp_path: Path) -> None:
+    """Ray lists a crashed node as alive for ~20-30 s; the preflight's probe on it fails, and the run goes on
+    with the node counted as lost instead of failing."""
+    kill_node(ray_cluster.worker.pid)
+    cli = Cli("run", "--engine", "ray", "--ray-address", ray_cluster.address, "--operator", "MinMaxScaler",
+              "--input", str(SAMPLE), "--warmup", "0", "--repeats", "1", "--output", str(tmp_path))
+    try:
+        code = cli.finish(timeout=300)
+    finally:
+        cli.kill()
+    assert code == 0, cli.stderr[-3000:]
+    record = only_record(tmp_path)
+    assert record["status"] == "ok" and record["consistency"]["verdict"] == "ok"
+    assert record["engine"]["nodes"] == 1 and record["engine"]["node_ips"] == [ray_fixtures.HEAD_IP]
+    lost = [w for w in record["engine"]["warnings"] if "lost before the run" in w]
+    assert lost == [f"1 node(s) lost before the run ({ray_fixtures.WORKER_IP}): Ray marked them dead during the "
+                    "preflight; running on the 1 left"], record["engine"]["warnings"]
+
+
+@pytest.mark.cluster
 def test_ray_worker_node_killed_during_a_sweep_cell_the_sweep_goes_on(ray_cluster, tmp_path: Path) -> None:
     out = tmp_path / "sweep.jsonl"
     cli = Cli("sweep", "--engines", "ray", "--operators", "StandardScaler", "MinMaxScaler", "--rows", "1e3",

@@ -360,21 +360,53 @@ def explain_setup_error(text: str) -> str:
     return f"runtime_env set-up failed{where}: {last}"
 
 
-def _preflight(timeout_s: float) -> float:
-    """Apply the runtime_env on every alive node with a tiny task; return the wall time it took."""
+def _preflight(timeout_s: float, info: RayInfo) -> float:
+    """Apply the runtime_env on every alive node with a tiny task; return the wall time it took.
+
+    A node that died just before (its raylet gone, yet still listed alive until Ray's health check gives up on
+    it, about 20-30 s) fails its probe: once Ray marks it dead, it counts as lost, with a warning, and the probe
+    runs again on the nodes left, instead of failing a run that the other nodes can do.
+    """
     started = time.perf_counter()
-    try:
-        results = run_on_every_node(_make_probe(), timeout_s=timeout_s)
-    except ray.exceptions.RuntimeEnvSetupError as exc:
-        raise UserError(explain_setup_error(str(exc))) from None
-    except ray.exceptions.GetTimeoutError:
-        raise UserError(f"runtime_env set-up did not finish on every node within {timeout_s:.0f} s; "
-                        "check the nodes' network and disk, or raise the timeout") from None
-    except ray.exceptions.RayError as exc:
-        raise EngineError(f"preflight task failed: {_first_line(exc)}") from exc
+    while True:
+        targeted = set(_alive_node_ids())
+        try:
+            results = run_on_every_node(_make_probe(), timeout_s=timeout_s)
+            break
+        except ray.exceptions.RuntimeEnvSetupError as exc:
+            raise UserError(explain_setup_error(str(exc))) from None
+        except ray.exceptions.GetTimeoutError:
+            raise UserError(f"runtime_env set-up did not finish on every node within {timeout_s:.0f} s; "
+                            "check the nodes' network and disk, or raise the timeout") from None
+        except ray.exceptions.RayError as exc:
+            lost = _lost_since(targeted)
+            if not lost or len(lost) == len(targeted):
+                raise EngineError(f"preflight task failed: {_first_line(exc)}") from exc
+            _count_lost_nodes(info, lost)
     seconds = time.perf_counter() - started
     log.info("runtime_env ready on %d node(s) in %.2f s", len(results), seconds)
     return seconds
+
+
+def _lost_since(targeted: set[str], wait_s: float = 60.0) -> list[dict[str, Any]]:
+    """Nodes of `targeted` that Ray now lists as dead, waiting up to `wait_s` for its verdict on a silent one."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        nodes = [n for n in ray.nodes() if n["NodeID"] in targeted]
+        dead = [n for n in nodes if not n.get("Alive")]
+        if dead or time.monotonic() > deadline:
+            return dead
+        time.sleep(1.0)
+
+
+def _count_lost_nodes(info: RayInfo, lost: list[dict[str, Any]]) -> None:
+    ips = sorted(n.get("NodeManagerAddress", "?") for n in lost)
+    alive = [n for n in ray.nodes() if n.get("Alive")]
+    info.alive_nodes = len(alive)
+    info.node_ips = sorted(n.get("NodeManagerAddress", "?") for n in alive)
+    info.warnings.append(f"{len(lost)} node(s) lost before the run ({', '.join(ips)}): Ray marked them dead "
+                         f"during the preflight; running on the {len(alive)} left")
+    log.warning("%s", info.warnings[-1])
 
 
 # ---------------------------------------------------------------------------------------------------- public API
@@ -457,7 +489,7 @@ def _connect_and_check(target: str | None, namespace: str, env: dict[str, Any], 
                              "distributed; check that the worker nodes joined the cluster")
         log.warning("%s", info.warnings[-1])
     if preflight_timeout_s is not None:
-        info.runtime_env_setup_seconds = round(_preflight(preflight_timeout_s), 3)
+        info.runtime_env_setup_seconds = round(_preflight(preflight_timeout_s, info), 3)
     return info
 
 
