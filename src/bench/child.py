@@ -66,25 +66,50 @@ def global_flags(args: argparse.Namespace) -> list[str]:
     return ["--log-level", args.log_level, "--py4j-log-level", args.py4j_log_level]
 
 
-def engine_flags(args: argparse.Namespace) -> list[str]:
-    """The engine and cluster options of this command, passed on unchanged to every child."""
-    flags: list[str] = []
-    for flag, value in (
+# Which engine reads each engine option (the others ignore it).
+FLAG_ENGINES = {
+    "--io-mode": ("spark", "ray"),
+    "--spark-master": ("spark",), "--spark-driver-host": ("spark",), "--spark-conf": ("spark",),
+    "--ray-address": ("ray",), "--ray-namespace": ("ray",), "--ray-num-cpus": ("ray",),
+    "--ray-runtime-env-json": ("ray",),
+}
+
+
+def _given_engine_flags(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The engine and cluster options of this command as (flag, value) pairs; a runtime_env @file made absolute."""
+    pairs = [(flag, str(value)) for flag, value in (
         ("--io-mode", args.io_mode),
         ("--spark-master", args.spark_master),
         ("--spark-driver-host", args.spark_driver_host),
         ("--ray-address", args.ray_address),
         ("--ray-namespace", args.ray_namespace),
         ("--ray-num-cpus", args.ray_num_cpus),
-    ):
-        if value:
-            flags += [flag, str(value)]
-    for item in args.spark_conf:
-        flags += ["--spark-conf", item]
+    ) if value]
+    pairs += [("--spark-conf", item) for item in args.spark_conf]
     env = args.ray_runtime_env_json
     if env:
-        flags += ["--ray-runtime-env-json", "@" + local_path(env[1:]) if env.startswith("@") else env]
-    return flags
+        pairs.append(("--ray-runtime-env-json", "@" + local_path(env[1:]) if env.startswith("@") else env))
+    return pairs
+
+
+def engine_flags(args: argparse.Namespace, engine: str | None = None) -> list[str]:
+    """The engine and cluster options of this command for a child running `engine` (every one when None)."""
+    return [part for flag, value in _given_engine_flags(args)
+            if engine is None or engine in FLAG_ENGINES[flag] for part in (flag, value)]
+
+
+def unused_engine_flags(args: argparse.Namespace, engines: list[str]) -> str | None:
+    """A warning naming the engine options that no engine of this command reads, or None."""
+    unused = list(dict.fromkeys(
+        flag for flag, value in _given_engine_flags(args)
+        if not set(FLAG_ENGINES[flag]) & set(engines) and not (flag == "--ray-namespace" and value == "benchmark")
+    ))
+    if not unused:
+        return None
+    readers = sorted({e for flag in unused for e in FLAG_ENGINES[flag]})
+    who = f"the {readers[0]} engine reads" if len(readers) == 1 else f"the {' and '.join(readers)} engines read"
+    return (f"{', '.join(unused)} ignored: only {who} {'it' if len(unused) == 1 else 'them'}, and this command "
+            f"runs {', '.join(engines)}")
 
 
 def run_child(cli_args: list[str], result_dir: Path, timeout: float,

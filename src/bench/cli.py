@@ -299,6 +299,14 @@ def run_request(args: argparse.Namespace, engine: str, operators: list[str], com
     )
 
 
+def warn_unused_engine_flags(args: argparse.Namespace, engines: list[str]) -> None:
+    from .child import unused_engine_flags
+
+    message = unused_engine_flags(args, engines)
+    if message:
+        logging.getLogger("prepbench").warning("%s", message)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .operators import get_operator
     from .runner import execute
@@ -307,6 +315,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     operators = (
         [get_operator(args.operator).name] if args.command == "run" else [get_operator(o).name for o in args.operators]
     )
+    warn_unused_engine_flags(args, [args.engine])
     outcome = execute(run_request(args, args.engine, operators, args.command))
     print_run(outcome.record, outcome.path)
     error = outcome.record.get("error")

@@ -25,11 +25,13 @@ from .tables import BASELINE, COLUMNS, baseline_median, cells, markdown_table, p
 
 
 def main(args: argparse.Namespace) -> int:
+    from .cli import warn_unused_engine_flags
     from .operators import get_operator
 
     operators = [get_operator(o).name for o in ([args.operator] if args.operator else args.operators)]
     engines = selected_engines(args.engines)
     params = _validate(args, engines, operators)
+    warn_unused_engine_flags(args, engines)
     out = ensure_writable_dir(args.output)
     started = utc_now().isoformat()
     runs = []
@@ -102,7 +104,7 @@ def _child_args(args: argparse.Namespace, engine: str, operators: list[str]) -> 
     if args.save_output:
         target = Path(local_path(args.save_output))
         flags += ["--save-output", str(target.with_name(f"{target.stem}_{engine}{target.suffix}"))]
-    return flags + engine_flags(args)
+    return flags + engine_flags(args, engine)
 
 
 def _run_engine(args: argparse.Namespace, engine: str, operators: list[str], out: Path) -> dict[str, Any]:

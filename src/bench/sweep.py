@@ -44,12 +44,14 @@ class Cell:
 
 
 def main(args: argparse.Namespace) -> int:
+    from .cli import warn_unused_engine_flags
     from .compare import selected_engines
     from .operators import get_operator
 
     engines = selected_engines(args.engines)
     operators = list(dict.fromkeys(get_operator(o).name for o in args.operators))
     _validate(args)
+    warn_unused_engine_flags(args, engines)
     out = Path(args.out)
     grid = [Cell(e, o, r, c) for c in sorted(set(args.cols)) for r in row_counts(args.rows)
             for o in operators for e in engines]
@@ -146,7 +148,7 @@ def run_cell(cell: Cell, data: Path, args: argparse.Namespace) -> dict[str, Any]
     """One `prepbench run` in its own process; its record with the cell keys in front."""
     cli_args = [*global_flags(args), "run", "--engine", cell.engine, "--operator", cell.operator,
                 "--input", str(data), "--repeats", str(args.repeats), "--warmup", str(args.warmup),
-                *engine_flags(args)]
+                *engine_flags(args, cell.engine)]
     with tempfile.TemporaryDirectory(prefix="prepbench-sweep-") as tmp:
         result = run_child(cli_args, Path(tmp), args.timeout_per_cell)
     record = result.record or failure_record(cell.engine, [cell.operator], "run", str(data), result,

@@ -184,3 +184,24 @@ def test_list_is_fast_and_complete() -> None:
     hashing = next(o for o in data["operators"] if o["name"] == "HashingTF")
     assert hashing["params"]["num_features"]["default"] == 262144
     assert elapsed < 5  # the 0.5 s target is checked by benchmarks/startup.py, not by a timed unit test
+
+
+def test_engine_options_no_engine_reads_are_named_in_a_warning(tmp_path: Path) -> None:
+    result = cli("run", "--engine", "numpy", "--operator", "MinMaxScaler", "--input", SAMPLE, "--output",
+                 str(tmp_path), "--repeats", "1", "--spark-master", "local[1]", "--ray-num-cpus", "1")
+    assert result.returncode == 0, result.stderr
+    assert ("prepbench: warning: --spark-master, --ray-num-cpus ignored: only the ray and spark engines read them, "
+            "and this command runs numpy") in result.stderr.splitlines()
+    assert only_result(tmp_path)["status"] == "ok"
+
+
+def test_children_get_only_the_engine_options_their_engine_reads() -> None:
+    from src.bench.child import engine_flags
+    from src.bench.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["sweep", "--operators", "MinMaxScaler", "--rows", "1e2", "--out", "x.jsonl", "--io-mode", "engine",
+         "--spark-conf", "spark.driver.memory=6g", "--ray-num-cpus", "1"])
+    assert engine_flags(args, "spark") == ["--io-mode", "engine", "--spark-conf", "spark.driver.memory=6g"]
+    assert engine_flags(args, "ray") == ["--io-mode", "engine", "--ray-namespace", "benchmark", "--ray-num-cpus", "1"]
+    assert engine_flags(args, "numpy") == []
