@@ -251,5 +251,7 @@ def _error_from_stderr(result: ChildResult) -> dict[str, str]:
             return {"type": "EngineFailure", "message": line.removeprefix("prepbench: engine failure: ")}
     code = result.exit_code
     how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+    if code == -signal.SIGKILL:  # timeouts and Ctrl-C are told apart above: this kill came from outside
+        how += " (SIGKILL: most likely the kernel's out-of-memory killer; try fewer rows or more memory)"
     last = f": {lines[-1][:300]}" if lines else ""
     return {"type": "ProcessDied", "message": f"the run {how} without writing a result{last}"}
