@@ -13,6 +13,7 @@ import pytest
 
 from src.bench.errors import UserError
 from src.engines.spark.session import (
+    LOG_CONFIG,
     MAX_APP_NAME_LEN,
     build_conf,
     check_master_reachable,
@@ -102,6 +103,18 @@ def test_build_conf_local_defaults_and_user_config_wins():
     assert conf["spark.ui.showConsoleProgress"] == "false"
     assert conf["spark.sql.execution.arrow.pyspark.enabled"] == "true"
     assert conf["spark.driver.host"] == "127.0.0.1"
+
+
+def test_build_conf_points_the_driver_at_prepbench_log4j2_file_unless_the_user_has_one():
+    log_option = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+    assert LOG_CONFIG.is_file()
+    assert build_conf(parse_master("local[1]"), "x", {}, None, "WARN")["spark.driver.extraJavaOptions"] == log_option
+    theirs = {"spark.driver.extraJavaOptions": "-Xss4m"}
+    assert build_conf(parse_master("local[1]"), "x", theirs, None, "WARN")["spark.driver.extraJavaOptions"] == \
+        f"-Xss4m {log_option}"
+    own = {"spark.driver.extraJavaOptions": "-Dlog4j2.configurationFile=file:/etc/my.properties"}
+    assert build_conf(parse_master("local[1]"), "x", own, None, "WARN")["spark.driver.extraJavaOptions"] == \
+        "-Dlog4j2.configurationFile=file:/etc/my.properties"
 
 
 def test_build_conf_standalone_sizes_partitions_from_cores_max():

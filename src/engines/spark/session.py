@@ -21,6 +21,7 @@ import struct
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from src.bench.errors import UserError
@@ -70,6 +71,8 @@ class _Request:
     config: dict[str, str]
     driver_host: str | None
 
+
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 _current: tuple[object, _Request] | None = None  # (SparkSession, request) made by get_spark
 _log_level: str | None = None  # the level last applied to the JVM
@@ -267,7 +270,15 @@ def build_conf(spec: MasterSpec, app_name: str, config: dict[str, str], driver_h
     if driver_host is not None:
         conf.update(driver_host_conf(driver_host))
     conf.update(config)
+    conf["spark.driver.extraJavaOptions"] = _with_log_config(config.get("spark.driver.extraJavaOptions", ""))
     return conf
+
+
+def _with_log_config(java_options: str) -> str:
+    """The driver's Java options plus prepbench's log4j2 file, unless the user names a log4j2 configuration."""
+    if "log4j2.configurationFile" in java_options or "log4j.configurationFile" in java_options:
+        return java_options
+    return f"{java_options} -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}".strip()
 
 
 # --------------------------------------------------------------------------------------------- sessions
@@ -373,6 +384,8 @@ def _start(spec: MasterSpec, app_name: str, request: _Request, log_level: str) -
 
     conf = build_conf(spec, app_name, request.config, request.driver_host, log_level)
     _export_python(conf)
+    if conf.get("spark.driver.host") == "127.0.0.1":  # else Spark warns that the host name is a loopback address
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     if SparkContext._gateway is None:
         _launch_keys.update(conf)
     else:
