@@ -216,6 +216,7 @@ def _measure(
         for i in range(req.warmup + req.repeats):
             if result is not None:
                 engine.release(result)
+                result = None  # else the previous outputs live until the next repetition has made its own
             total, fit, result = repetition()
             is_warmup = i < req.warmup
             (warmups if is_warmup else totals).append(total)
