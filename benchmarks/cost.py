@@ -82,8 +82,10 @@ def amdahl_cores(t1: float, t2: float, baseline: float) -> str:
 
 def cost_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cells = latest_cells(records)
+    order = list(dict.fromkeys(r["operators"][0] for r in records))  # as the sweeps ran them
     rows = []
-    for (engine, operator, n, c), one in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
+    for (engine, operator, n, c), one in sorted(cells.items(),
+                                                key=lambda kv: (order.index(kv[0][1]), kv[0][2], kv[0][0])):
         if engine not in ENGINES or c != 1:
             continue
         two, numpy = cells.get((engine, operator, n, 2)), cells.get(("numpy", operator, n, 1))
