@@ -37,6 +37,17 @@ def kill_node(leader_pid: int) -> float:
     return when
 
 
+def kill_node_after_first_repetition(cli: Cli, engine: str, leader_pid: int) -> tuple[int, float]:
+    """Let the run reach its first timed repetition, SIGKILL the node, and wait for the run to end: (exit, when)."""
+    try:
+        cli.wait_for(f"{engine}: repetition 1/")
+        killed = kill_node(leader_pid)
+        code = cli.finish(timeout=300)
+    finally:
+        cli.kill()
+    return code, killed
+
+
 def only_record(directory: Path) -> dict:
     (path,) = list(directory.glob("*.json"))
     return json.loads(path.read_text())
@@ -72,12 +83,7 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[spark_fi
 def test_ray_worker_node_killed_mid_run_run_completes_and_says_so(ray_cluster, tmp_path: Path) -> None:
     cli = Cli("run", "--engine", "ray", "--ray-address", ray_cluster.address, "--operator", "StandardScaler",
               "--input", str(SAMPLE), "--warmup", "0", "--repeats", "6", "--output", str(tmp_path))
-    try:
-        cli.wait_for("ray: repetition 1/")
-        killed = kill_node(ray_cluster.worker.pid)
-        code = cli.finish(timeout=300)
-    finally:
-        cli.kill()
+    code, killed = kill_node_after_first_repetition(cli, "ray", ray_cluster.worker.pid)
     record = only_record(tmp_path)
     assert code == 0, cli.stderr[-3000:]
     assert record["status"] == "ok" and record["consistency"]["verdict"] == "ok"  # lost blocks were rebuilt
@@ -153,12 +159,7 @@ def node_task_names(node_temp_dir: Path) -> set[str]:
 def test_spark_worker_killed_mid_run_is_rescheduled_and_noted(spark_cluster, tmp_path: Path) -> None:
     cli = Cli("run", "--engine", "spark", "--spark-master", spark_cluster.master_url, "--operator", "StandardScaler",
               "--input", str(SAMPLE), "--warmup", "0", "--repeats", "3", "--output", str(tmp_path))
-    try:
-        cli.wait_for("spark: repetition 1/")
-        killed = kill_node(spark_cluster.worker_pids[0])
-        code = cli.finish(timeout=300)
-    finally:
-        cli.kill()
+    code, killed = kill_node_after_first_repetition(cli, "spark", spark_cluster.worker_pids[0])
     record = only_record(tmp_path)
     assert code == 0, cli.stderr[-3000:]
     assert record["status"] == "ok" and record["consistency"]["verdict"] == "ok"  # the lost cache was recomputed
