@@ -39,10 +39,10 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from src.bench.data import resolve_input  # noqa: E402
-from src.bench.engine import EngineOptions, create_engine  # noqa: E402
-from src.bench.generate import DatasetSpec, generate_table, write_table  # noqa: E402
-from src.bench.plan import output_columns, plan_pipeline  # noqa: E402
+from src.bench.data.generate import DatasetSpec, generate_table, write_table  # noqa: E402
+from src.bench.data.inputs import resolve_input  # noqa: E402
+from src.bench.run.engine import EngineOptions, create_engine  # noqa: E402
+from src.bench.spec.plan import output_columns, plan_pipeline  # noqa: E402
 
 ENGINES = ("numpy", "sklearn", "spark", "ray")
 OPERATORS = ("StandardScaler", "OneHotEncoder", "Tokenizer")

@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import Any
 
-from .errors import (
+from src.bench.errors import (
     EXIT_ENGINE_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_USER_ERROR,
@@ -247,7 +247,7 @@ def parse_params(text: str, operators: list[str]) -> dict[str, dict]:
         ) from None
     if not isinstance(value, dict):
         raise UserError(f"--params must be a JSON object, got {type(value).__name__}; example: '{{\"min\": -1}}'")
-    from .operators import OPERATORS
+    from src.bench.spec.operators import OPERATORS
 
     # keyed by operator names, even ones not in this pipeline: the planner then names the stray key
     keyed = bool(value) and all(isinstance(v, dict) for v in value.values()) and (
@@ -263,7 +263,7 @@ def parse_params(text: str, operators: list[str]) -> dict[str, dict]:
 
 
 def engine_options(args: argparse.Namespace, app_name: str):
-    from .engine import EngineOptions
+    from src.bench.run.engine import EngineOptions
 
     return EngineOptions(
         io_mode=args.io_mode,
@@ -279,7 +279,7 @@ def engine_options(args: argparse.Namespace, app_name: str):
 
 
 def run_request(args: argparse.Namespace, engine: str, operators: list[str], command: str):
-    from .runner import RunRequest
+    from src.bench.run.runner import RunRequest
 
     return RunRequest(
         engine=engine,
@@ -300,7 +300,7 @@ def run_request(args: argparse.Namespace, engine: str, operators: list[str], com
 
 
 def warn_unused_engine_flags(args: argparse.Namespace, engines: list[str]) -> None:
-    from .child import unused_engine_flags
+    from src.bench.run.child import unused_engine_flags
 
     message = unused_engine_flags(args, engines)
     if message:
@@ -308,9 +308,9 @@ def warn_unused_engine_flags(args: argparse.Namespace, engines: list[str]) -> No
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .operators import get_operator
-    from .runner import execute
-    from .summary import print_run
+    from src.bench.report.summary import print_run
+    from src.bench.run.runner import execute
+    from src.bench.spec.operators import get_operator
 
     operators = (
         [get_operator(args.operator).name] if args.command == "run" else [get_operator(o).name for o in args.operators]
@@ -326,7 +326,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .summary import print_listing
+    from src.bench.report.summary import print_listing
 
     print_listing(as_json=args.json)
     return 0
@@ -335,8 +335,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     import time
 
-    from .generate import DatasetSpec, generate_table, write_table
-    from .results import check_writable_file
+    from src.bench.data.generate import DatasetSpec, generate_table, write_table
+    from src.bench.data.results import check_writable_file
 
     check_writable_file(args.output, "--output")  # before generating: a big dataset takes a while
     spec = DatasetSpec(
@@ -361,7 +361,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster_check(args: argparse.Namespace) -> int:
-    from src.bench.engine import engine_installed
+    from src.bench.run.engine import engine_installed
 
     if not engine_installed("ray"):
         raise UserError("engine 'ray' is not installed: pip install 'prepbench[ray]'")
@@ -385,9 +385,9 @@ HANDLERS = {
     "list": cmd_list,
     "run": cmd_run,
     "pipeline": cmd_run,
-    "compare": _module_command("src.bench.compare"),
-    "sweep": _module_command("src.bench.sweep"),
-    "report": _module_command("src.bench.report"),
+    "compare": _module_command("src.bench.orchestrate.compare"),
+    "sweep": _module_command("src.bench.orchestrate.sweep"),
+    "report": _module_command("src.bench.report.render"),
     "data": cmd_generate,
     "cluster": cmd_cluster_check,
 }
@@ -433,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INTERRUPTED
         if debug:
             raise
-        from .runner import condense
+        from src.bench.run.runner import condense
 
         print(
             f"prepbench: engine failure: {type(exc).__name__}: {condense(exc)} (--log-level DEBUG for details)",

@@ -371,21 +371,21 @@ def _get_spark(values: dict[str, str]) -> object:
 
 
 def _execute(values: dict[str, str]) -> object:
-    from src.bench.runner import RunRequest, execute
+    from src.bench.run.runner import RunRequest, execute
 
     return execute(RunRequest(engine="numpy", operators=["HashingTF"], input_path=SAMPLE,
                               params_by_operator={"HashingTF": {"num_features": 0}}, output_dir=values["out"]))
 
 
 def _resolve_input(values: dict[str, str]) -> object:
-    from src.bench.data import resolve_input
+    from src.bench.data.inputs import resolve_input
 
     return resolve_input(values["missing"])
 
 
 def _plan(values: dict[str, str]) -> object:
-    from src.bench.data import resolve_input
-    from src.bench.plan import plan_pipeline
+    from src.bench.data.inputs import resolve_input
+    from src.bench.spec.plan import plan_pipeline
 
     return plan_pipeline(["StringIndexer"], {"StringIndexer": {"input_cols": ["num_0"]}}, resolve_input(SAMPLE).schema)
 

@@ -24,10 +24,10 @@ import numpy as np
 import pytest
 from matplotlib import image as mpimg
 
-from src.bench.engine import engine_installed
-from src.bench.plots import ENGINE_COLOURS
-from src.bench.results import read_records
-from src.bench.tables import fmt_seconds
+from src.bench.data.results import read_records
+from src.bench.report.plots import ENGINE_COLOURS
+from src.bench.report.tables import fmt_seconds
+from src.bench.run.engine import engine_installed
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -196,8 +196,8 @@ def test_engine_options_no_engine_reads_are_named_in_a_warning(tmp_path: Path) -
 
 
 def test_children_get_only_the_engine_options_their_engine_reads() -> None:
-    from src.bench.child import engine_flags
     from src.bench.cli import build_parser
+    from src.bench.run.child import engine_flags
 
     args = build_parser().parse_args(
         ["sweep", "--operators", "MinMaxScaler", "--rows", "1e2", "--out", "x.jsonl", "--io-mode", "engine",

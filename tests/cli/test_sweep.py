@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from src.bench.errors import UserError
-from src.bench.sweep import row_counts
+from src.bench.orchestrate.sweep import row_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 GRID = {"engines": ["numpy"], "operators": ["StandardScaler", "MinMaxScaler"], "rows": ["1e2", "2e2", "3e2"],

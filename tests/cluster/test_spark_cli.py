@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from src.bench.generate import DatasetSpec, generate_table, write_table
+from src.bench.data.generate import DatasetSpec, generate_table, write_table
 from tests.cluster.spark_fixtures import SparkStandalone, spark_standalone  # noqa: F401
 
 pytestmark = pytest.mark.cluster

@@ -19,12 +19,12 @@ import pyarrow.parquet as pq
 import pytest
 import ray
 
-from src.bench.consistency import compare_outputs
-from src.bench.data import resolve_input
-from src.bench.engine import EngineOptions
-from src.bench.generate import DatasetSpec, generate_table
-from src.bench.plan import output_columns, plan_pipeline
-from src.bench.runner import RunRequest, execute
+from src.bench.data.generate import DatasetSpec, generate_table
+from src.bench.data.inputs import resolve_input
+from src.bench.run.consistency import compare_outputs
+from src.bench.run.engine import EngineOptions
+from src.bench.run.runner import RunRequest, execute
+from src.bench.spec.plan import output_columns, plan_pipeline
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.ray.engine import RayEngine
 from src.engines.ray.load import ROW

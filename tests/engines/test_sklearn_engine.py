@@ -12,11 +12,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from src.bench.consistency import compare_outputs
-from src.bench.data import resolve_input
-from src.bench.engine import EngineOptions
-from src.bench.generate import DatasetSpec, generate_table
-from src.bench.plan import plan_pipeline
+from src.bench.data.generate import DatasetSpec, generate_table
+from src.bench.data.inputs import resolve_input
+from src.bench.run.consistency import compare_outputs
+from src.bench.run.engine import EngineOptions
+from src.bench.spec.plan import plan_pipeline
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.sklearn.engine import SklearnEngine
 from src.engines.sklearn.operators._columns import numeric_matrix

@@ -15,12 +15,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from src.bench.consistency import compare_outputs
-from src.bench.data import resolve_input
-from src.bench.engine import EngineOptions
-from src.bench.generate import DatasetSpec, generate_table
-from src.bench.plan import output_columns, plan_pipeline
-from src.bench.runner import RunRequest, execute
+from src.bench.data.generate import DatasetSpec, generate_table
+from src.bench.data.inputs import resolve_input
+from src.bench.run.consistency import compare_outputs
+from src.bench.run.engine import EngineOptions
+from src.bench.run.runner import RunRequest, execute
+from src.bench.spec.plan import output_columns, plan_pipeline
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.spark.engine import SparkEngine
 from tests.engines.edge_data import assert_loaded_rows_match_reference, edge_table, with_unseen, write_train_test

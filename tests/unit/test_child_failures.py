@@ -1,6 +1,6 @@
 """What a sweep or comparison records for a child that died without writing a result."""
 
-from src.bench.child import ChildResult, failure_record
+from src.bench.run.child import ChildResult, failure_record
 
 
 def died(code: int | None, *stderr: str) -> dict:

@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from src.bench.consistency import compare_outputs, sample_rows
+from src.bench.run.consistency import compare_outputs, sample_rows
 
 
 def check(got, ref, kind="numeric", rtol=1e-9):

@@ -7,11 +7,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from src.bench.data import resolve_input
-from src.bench.engine import EngineOptions
+from src.bench.data.generate import DatasetSpec, generate_table, write_table
+from src.bench.data.inputs import resolve_input
 from src.bench.errors import UserError
-from src.bench.generate import DatasetSpec, generate_table, write_table
-from src.bench.operators import NUMERIC, STRING
+from src.bench.run.engine import EngineOptions
+from src.bench.spec.operators import NUMERIC, STRING
 from src.engines.numpy.engine import NumpyEngine
 
 SPEC = DatasetSpec(rows=5000, numeric=4, categorical=3, cardinality=12, text=True, missing_rate=0.2, seed=3)

@@ -7,10 +7,10 @@ import pyarrow as pa
 import pytest
 import scipy.sparse as sp
 
-from src.bench.engine import EngineOptions
 from src.bench.errors import UserError
-from src.bench.operators import INDEX, NUMERIC, STRING, VECTOR
-from src.bench.plan import plan_pipeline
+from src.bench.run.engine import EngineOptions
+from src.bench.spec.operators import INDEX, NUMERIC, STRING, VECTOR
+from src.bench.spec.plan import plan_pipeline
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.numpy.frame import Frame
 

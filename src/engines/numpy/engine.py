@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from src.bench.data import InputSource, read_arrow_table
-from src.bench.engine import Engine
+from src.bench.data.inputs import InputSource, read_arrow_table
+from src.bench.run.engine import Engine
 
 from .frame import Frame, canonical, from_arrow
 

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import ray
 
-from src.bench.data import InputSource
-from src.bench.engine import Engine, EngineOptions
+from src.bench.data.inputs import InputSource
 from src.bench.errors import UserError
+from src.bench.run.engine import Engine, EngineOptions
 
 from .load import ROW, load_dataset
 from .vectors import to_csr

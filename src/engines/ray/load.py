@@ -14,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 import ray
 
-from src.bench.data import InputSource, csv_convert_options, csv_read_options, read_arrow_table
-from src.bench.operators import NUMERIC
+from src.bench.data.inputs import InputSource, csv_convert_options, csv_read_options, read_arrow_table
+from src.bench.spec.operators import NUMERIC
 
 ROW = "__row"
 BLOCKS_PER_CPU = 2
@@ -44,7 +44,7 @@ def _read_on_driver(source: InputSource, columns: list[str]) -> ray.data.Materia
 def _read_with_ray(source: InputSource, columns: list[str]) -> ray.data.MaterializedDataset:
     path, filesystem = source.uri, None
     if not source.is_local:
-        from src.bench.remote import arrow_filesystem
+        from src.bench.data.remote import arrow_filesystem
 
         filesystem, path = arrow_filesystem(source.uri)
     if source.format == "csv":

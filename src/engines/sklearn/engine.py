@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import sklearn
 
-from src.bench.data import InputSource
+from src.bench.data.inputs import InputSource
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.numpy.frame import Frame
 

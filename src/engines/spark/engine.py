@@ -19,9 +19,9 @@ import pyspark
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from src.bench.data import InputSource
-from src.bench.engine import Engine, EngineOptions
+from src.bench.data.inputs import InputSource
 from src.bench.errors import UserError
+from src.bench.run.engine import Engine, EngineOptions
 
 from .load import ROW, load_cached
 from .session import (

@@ -18,8 +18,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
 
-from src.bench.data import InputSource, read_arrow_table
-from src.bench.operators import NUMERIC
+from src.bench.data.inputs import InputSource, read_arrow_table
+from src.bench.spec.operators import NUMERIC
 
 ROW = "_prepbench_row"
 PARTITIONS_PER_CORE = 2

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from ray.data.preprocessors import OneHotEncoder
 
-from src.bench.operators import INDEX
+from src.bench.spec.operators import INDEX
 
 from ..aggregates import DistinctValues
 from ..vectors import map_columns, vector_array

@@ -10,7 +10,7 @@ nominal metadata with K values, and handleInvalid="keep" with dropLast sends nul
 from pyspark.ml.feature import OneHotEncoder, StringIndexer
 from pyspark.sql import functions as F
 
-from src.bench.operators import STRING
+from src.bench.spec.operators import STRING
 
 from ..vectors import scratch
 

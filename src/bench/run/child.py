@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .results import REPO_ROOT, SCHEMA_VERSION, utc_now
+from src.bench.data.results import REPO_ROOT, SCHEMA_VERSION, utc_now
 
 KILL_GRACE_SECONDS = 5.0
 INTERRUPT_GRACE_SECONDS = 15.0  # a child stopping Spark or Ray after Ctrl-C; a second Ctrl-C cuts it short
@@ -219,7 +219,7 @@ def _signal_group(pgid: int, sig: int) -> None:
 def failure_record(engine: str, operators: list[str], command: str, input_path: str, result: ChildResult,
                    timeout: float) -> dict[str, Any]:
     """The record of a child that wrote none: it timed out, or died (user error, crash, out of memory)."""
-    from .engine import engine_version
+    from src.bench.run.engine import engine_version
 
     if result.interrupted:
         status, error = "interrupted", {"type": "Interrupted",

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .engine import ENGINES, engine_installed, engine_version
-from .operators import OPERATORS
+from src.bench.run.engine import ENGINES, engine_installed, engine_version
+from src.bench.spec.operators import OPERATORS
 
 
 def listing() -> dict[str, Any]:

@@ -14,13 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .consistency import compare_outputs, sample_rows
-from .data import InputSource, resolve_input
-from .engine import Engine, EngineOptions, create_engine, engine_version
-from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError, interrupt_requested
-from .measure import ResourceSampler, summarize
-from .plan import Step, output_columns, plan_pipeline
-from .results import (
+from src.bench.data.inputs import InputSource, resolve_input
+from src.bench.data.results import (
     SCHEMA_VERSION,
     check_writable_file,
     ensure_writable_dir,
@@ -29,6 +24,11 @@ from .results import (
     utc_now,
     write_json_atomic,
 )
+from src.bench.errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError, interrupt_requested
+from src.bench.run.consistency import compare_outputs, sample_rows
+from src.bench.run.engine import Engine, EngineOptions, create_engine, engine_version
+from src.bench.run.measure import ResourceSampler, summarize
+from src.bench.spec.plan import Step, output_columns, plan_pipeline
 
 log = logging.getLogger("prepbench")
 
@@ -241,7 +241,7 @@ def _measure(
     record["consistency"] = _check(engine, steps, result, rows, reference)
     record["status"] = "ok" if record["consistency"]["verdict"] == "ok" else "inconsistent"
     if req.save_output:
-        from .save import save_outputs
+        from src.bench.data.save import save_outputs
 
         kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
         save_outputs(engine.collect(result, outputs, None), kinds, req.save_output)

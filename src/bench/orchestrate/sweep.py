@@ -23,10 +23,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .child import engine_flags, failure_record, global_flags, run_child
-from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError
-from .results import append_jsonl, can_create_file, read_records
-from .tables import fmt_seconds
+from src.bench.data.results import append_jsonl, can_create_file, read_records
+from src.bench.errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError
+from src.bench.report.tables import fmt_seconds
+from src.bench.run.child import engine_flags, failure_record, global_flags, run_child
 
 FINAL = ("ok", "inconsistent", "failed", "timeout")
 RETRYABLE = ("failed", "timeout")
@@ -44,9 +44,9 @@ class Cell:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .cli import warn_unused_engine_flags
-    from .compare import selected_engines
-    from .operators import get_operator
+    from src.bench.cli import warn_unused_engine_flags
+    from src.bench.orchestrate.compare import selected_engines
+    from src.bench.spec.operators import get_operator
 
     engines = selected_engines(args.engines)
     operators = list(dict.fromkeys(get_operator(o).name for o in args.operators))
@@ -134,7 +134,7 @@ def _run_cells(todo: list[Cell], args: argparse.Namespace, out: Path) -> None:
 
 def dataset(cell: Cell, args: argparse.Namespace) -> Path:
     """The cell's generated dataset, from the cache or generated once (written atomically)."""
-    from .generate import DatasetSpec, generate_table, write_table
+    from src.bench.data.generate import DatasetSpec, generate_table, write_table
 
     spec = DatasetSpec(rows=cell.rows, numeric=cell.cols, categorical=2, text=True, missing_rate=0.1,
                        seed=args.seed)

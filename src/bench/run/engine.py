@@ -20,9 +20,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .data import InputSource
-from .errors import UserError
-from .plan import Step
+from src.bench.data.inputs import InputSource
+from src.bench.errors import UserError
+from src.bench.spec.plan import Step
 
 
 @dataclass

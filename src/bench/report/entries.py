@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
-from .results import read_records
-from .tables import BASELINE, median_seconds, speedup
+from src.bench.data.results import read_records
+from src.bench.errors import UserError
+from src.bench.report.tables import BASELINE, median_seconds, speedup
 
 log = logging.getLogger("prepbench")
 RESULT_SUFFIXES = (".json", ".jsonl")
@@ -129,14 +129,14 @@ def _set_speedups(entries: list[Entry]) -> None:
 
 def engine_order(entries: list[Entry]) -> list[str]:
     """Known engines in their usual order (numpy first), then any other engine by name."""
-    from .engine import ENGINES
+    from src.bench.run.engine import ENGINES
 
     present = {e.engine for e in entries}
     return [n for n in ENGINES if n in present] + sorted(present - set(ENGINES))
 
 
 def operator_order(entries: list[Entry]) -> list[str]:
-    from .operators import OPERATORS
+    from src.bench.spec.operators import OPERATORS
 
     rank = {name: i for i, name in enumerate(OPERATORS)}
     return sorted({e.operators for e in entries}, key=lambda op: (rank.get(op.split(" -> ")[0], len(rank)), op))

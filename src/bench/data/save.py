@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .errors import UserError
-from .operators import INDEX, TOKENS, VECTOR
+from src.bench.errors import UserError
+from src.bench.spec.operators import INDEX, TOKENS, VECTOR
 
 
 def _sparse_struct(matrix) -> pa.Array:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import UserError
+from src.bench.errors import UserError
 
 # Kinds of column an operator reads or writes.
 NUMERIC = "numeric"  # float64, null allowed only where an operator says so (Imputer input)

@@ -18,15 +18,30 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .child import ChildInterrupted, engine_flags, failure_record, global_flags, local_path, run_child
-from .errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR, UserError
-from .results import SCHEMA_VERSION, ensure_writable_dir, utc_now, write_json_atomic, write_text_atomic
-from .tables import BASELINE, COLUMNS, baseline_median, cells, markdown_table, print_rich_table, summary_row
+from src.bench.data.results import SCHEMA_VERSION, ensure_writable_dir, utc_now, write_json_atomic, write_text_atomic
+from src.bench.errors import (
+    EXIT_ENGINE_FAILURE,
+    EXIT_INCONSISTENT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USER_ERROR,
+    UserError,
+)
+from src.bench.report.tables import (
+    BASELINE,
+    COLUMNS,
+    baseline_median,
+    cells,
+    markdown_table,
+    print_rich_table,
+    summary_row,
+)
+from src.bench.run.child import ChildInterrupted, engine_flags, failure_record, global_flags, local_path, run_child
 
 
 def main(args: argparse.Namespace) -> int:
-    from .cli import warn_unused_engine_flags
-    from .operators import get_operator
+    from src.bench.cli import warn_unused_engine_flags
+    from src.bench.spec.operators import get_operator
 
     operators = [get_operator(o).name for o in ([args.operator] if args.operator else args.operators)]
     engines = selected_engines(args.engines)
@@ -52,7 +67,7 @@ def main(args: argparse.Namespace) -> int:
 
 def selected_engines(names: list[str] | None) -> list[str]:
     """The engines asked for (checked), or every installed engine."""
-    from .engine import ENGINES, engine_installed
+    from src.bench.run.engine import ENGINES, engine_installed
 
     if not names:
         installed = [e for e in ENGINES if engine_installed(e)]
@@ -75,10 +90,10 @@ def selected_engines(names: list[str] | None) -> list[str]:
 
 def _validate(args: argparse.Namespace, engines: list[str], operators: list[str]) -> dict[str, dict]:
     """Refuse a bad input, operator or parameter once, here, instead of once per engine."""
-    from .cli import parse_params, run_request
-    from .data import resolve_input
-    from .plan import plan_pipeline
-    from .runner import validate_request
+    from src.bench.cli import parse_params, run_request
+    from src.bench.data.inputs import resolve_input
+    from src.bench.run.runner import validate_request
+    from src.bench.spec.plan import plan_pipeline
 
     if args.timeout <= 0:
         raise UserError(f"--timeout must be positive, got {args.timeout:g}")

@@ -11,8 +11,8 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .entries import Entry, engine_order
-from .tables import BASELINE
+from src.bench.report.entries import Entry, engine_order
+from src.bench.report.tables import BASELINE
 
 ENGINE_COLOURS = {"numpy": "#1f77b4", "sklearn": "#ff7f0e", "spark": "#d62728", "ray": "#2ca02c"}
 SPARE_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")

@@ -11,8 +11,8 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import UserError
-from .operators import OPERATORS, OperatorSpec, get_operator
+from src.bench.errors import UserError
+from src.bench.spec.operators import OPERATORS, OperatorSpec, get_operator
 
 
 @dataclass(frozen=True)

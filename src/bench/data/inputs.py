@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .errors import UserError
-from .operators import NUMERIC, STRING
+from src.bench.errors import UserError
+from src.bench.spec.operators import NUMERIC, STRING
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 REMOTE_SCHEMES = ("s3", "s3a", "hdfs", "gs", "abfs")
@@ -46,7 +46,7 @@ def resolve_input(path: str) -> InputSource:
     if scheme != "local":
         if scheme not in REMOTE_SCHEMES:
             raise UserError(f"unsupported input scheme '{scheme}://' in {path}; use a local path, s3:// or hdfs://")
-        from .remote import remote_schema  # only needed for remote inputs
+        from src.bench.data.remote import remote_schema  # only needed for remote inputs
 
         return InputSource(path, path, scheme, fmt, None, remote_schema(path, fmt))
     p = Path(path_local)
@@ -184,7 +184,7 @@ def read_arrow_table(source: InputSource, columns: list[str]):
 
     filesystem, path = (None, source.uri)
     if not source.is_local:
-        from .remote import arrow_filesystem
+        from src.bench.data.remote import arrow_filesystem
 
         filesystem, path = arrow_filesystem(source.uri)
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .errors import UserError
+from src.bench.errors import UserError
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
-from .results import ensure_writable_dir, utc_now, write_text_atomic
-from .tables import (
+from src.bench.data.results import ensure_writable_dir, utc_now, write_text_atomic
+from src.bench.errors import UserError
+from src.bench.report.tables import (
     COLUMNS,
     cells,
     fmt_bytes,
@@ -59,7 +59,7 @@ class Section:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .entries import load_entries
+    from src.bench.report.entries import load_entries
 
     entries = load_entries(args.results)
     if not entries:
@@ -80,8 +80,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def build_sections(entries: list, overview: Table) -> list[Section]:
-    from .entries import engine_order, operator_order
-    from .plots import engine_colours, operator_figure, overview_figure
+    from src.bench.report.entries import engine_order, operator_order
+    from src.bench.report.plots import engine_colours, operator_figure, overview_figure
 
     colours = engine_colours(engine_order(entries))
     operators = operator_order(entries)
@@ -120,7 +120,7 @@ _FIXED_COSTS_TEXT = ("Paid once per process, outside the timed repetitions: star
 
 def fixed_costs_table(entries: list) -> Table:
     """Engine x size: median engine start, load and whole-cell seconds."""
-    from .entries import engine_order
+    from src.bench.report.entries import engine_order
 
     def median(values: list[float]) -> str:
         values = sorted(v for v in values if v is not None)
@@ -140,7 +140,7 @@ def fixed_costs_table(entries: list) -> Table:
 
 
 def _sorted(entries: list) -> list:
-    from .entries import engine_order
+    from src.bench.report.entries import engine_order
 
     order = engine_order(entries)
     return sorted(entries, key=lambda e: (e.rows or 0, e.cols or 0, order.index(e.engine)))
@@ -165,7 +165,7 @@ def results_table(entries: list) -> Table:
 
 def summary_table(entries: list) -> Table:
     """Operator x engine at a glance: median time, speed-up and status of every size."""
-    from .entries import engine_order, operator_order
+    from src.bench.report.entries import engine_order, operator_order
 
     engines = engine_order(entries)
     with_cols = any(e.cols is not None for e in entries)
@@ -190,7 +190,7 @@ def _glance(e: Any) -> str:
 
 def consistency_matrix(entries: list) -> Table:
     """Operator x engine: ok when every run agreed with the reference, else what went wrong and where."""
-    from .entries import engine_order, operator_order
+    from src.bench.report.entries import engine_order, operator_order
 
     engines = engine_order(entries)
     body, classes = [], []
@@ -241,7 +241,7 @@ def _env_value(key: str, value: Any) -> str:
 
 def engines_table(entries: list) -> Table:
     """One row per engine set-up; a failed run that never started its engine shows only when nothing else does."""
-    from .entries import engine_order
+    from src.bench.report.entries import engine_order
 
     order = engine_order(entries)
     rows: dict[tuple, list[str]] = {}

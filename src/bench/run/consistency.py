@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .operators import INDEX, NUMERIC, TOKENS, VECTOR
+from src.bench.spec.operators import INDEX, NUMERIC, TOKENS, VECTOR
 
 ATOL = 1e-12
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlparse
 
-from .errors import UserError
+from src.bench.errors import UserError
 
 
 def arrow_filesystem(uri: str):
@@ -43,7 +43,7 @@ def remote_schema(uri: str, fmt: str) -> dict[str, str]:
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
-    from .data import csv_read_options, schema_kinds
+    from src.bench.data.inputs import csv_read_options, schema_kinds
 
     filesystem, path = arrow_filesystem(uri)
     try:
