@@ -38,22 +38,32 @@ def print_listing(as_json: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    # overflow="fold": a cell narrower than its longest word wraps inside the word, never cuts it with "…"
     ops = Table(title="Operators", title_justify="left")
     for col in ("operator", "kind", "input (default columns)", "output", "parameters (default)"):
-        ops.add_column(col)
+        ops.add_column(col, overflow="fold")
     for op in data["operators"]:
         params = ", ".join(f"{k}={json.dumps(v['default'])}" for k, v in op["params"].items()) or "-"
         ops.add_row(op["name"], op["kind"], op["input"], op["output"], params)
     eng = Table(title="Engines", title_justify="left")
     for col in ("engine", "what", "status", "version"):
-        eng.add_column(col)
+        eng.add_column(col, overflow="fold")
     for e in data["engines"]:
         status = "installed" if e["installed"] else "[yellow]not installed[/]"
         eng.add_row(e["name"], e["description"], status, e["version"] or "-")
-    console = Console()
+    console = _listing_console(Console)
     console.print(ops)
     console.print(eng)
     console.print("All operators take input_cols and output_cols too; see docs/operators.md for the semantics.")
+
+
+def _listing_console(console_cls):
+    """A terminal gets tables fitted to its width; a pipe or file (`prepbench list | cat`, `> list.txt`) gets
+    every cell on one line in full, since rich would otherwise fit them to a guessed 80 columns."""
+    console = console_cls()
+    if not console.is_terminal:
+        console = console_cls(width=10_000)
+    return console
 
 
 def _fmt_bytes(n: float | None) -> str:

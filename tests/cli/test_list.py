@@ -1,0 +1,71 @@
+"""`prepbench list` prints every parameter and default in full, whatever the output is (a pipe, a file, a
+narrow terminal): rich would otherwise cut cells to the width it guesses, with "…"."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from src.bench.spec.operators import OPERATORS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _expected_cells() -> list[str]:
+    """What `list` shows per parameter: name=default, the default as JSON."""
+    return [f"{p.name}={json.dumps(p.default)}" for spec in OPERATORS.values() for p in spec.params]
+
+
+def _run_list(columns: str) -> str:
+    env = {**os.environ, "COLUMNS": columns}  # rich sizes a non-terminal to COLUMNS (or 80): make it narrow
+    # capture_output: stdout is a pipe, as in `prepbench list | cat`
+    result = subprocess.run([sys.executable, "-m", "src.bench.cli", "list"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("columns", ["40", "80"])
+def test_list_into_a_pipe_prints_every_parameter_and_default_in_full(columns: str) -> None:
+    out = _run_list(columns)
+    assert "…" not in out
+    lines = out.splitlines()
+    for cell in _expected_cells():
+        assert cell in out, f"{cell!r} missing or cut in:\n{out}"
+    for spec in OPERATORS.values():
+        row = next((line for line in lines if f" {spec.name} " in line), None)
+        assert row is not None, f"no row for {spec.name}:\n{out}"
+        # each operator's whole row is one line: kind and every parameter next to the name
+        assert spec.kind in row
+        for p in spec.params:
+            assert f"{p.name}={json.dumps(p.default)}" in row, row
+    assert "see docs/operators.md for the semantics." in out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses a pseudo-terminal")
+def test_list_on_a_narrow_terminal_folds_cells_instead_of_cutting_them() -> None:
+    import pty
+
+    env = {**os.environ, "COLUMNS": "60", "TERM": "dumb"}
+    env.pop("NO_COLOR", None)
+    pid, fd = pty.fork()
+    if pid == 0:  # child: stdout is the terminal
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "src.bench.cli", "list"], env)
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO once the child has exited
+            break
+        if not data:
+            break
+        chunks.append(data)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    out = b"".join(chunks).decode()
+    assert "…" not in out
+    assert "StandardScaler" in out and "MinMaxScaler" in out
