@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn.utils import murmurhash3_32  # noqa: E402
 
 from src.bench.data.generate import DatasetSpec, generate_table  # noqa: E402
-from src.bench.run.engine import EngineOptions  # noqa: E402
+from src.bench.run.facts import EngineOptions  # noqa: E402
 from src.bench.spec.plan import plan_pipeline  # noqa: E402
 from src.engines.numpy.engine import NumpyEngine  # noqa: E402
 from src.engines.numpy.frame import from_arrow  # noqa: E402

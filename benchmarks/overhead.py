@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from src.bench.data.generate import DatasetSpec, generate_table, write_table  # noqa: E402
 from src.bench.data.inputs import resolve_input  # noqa: E402
-from src.bench.run.engine import EngineOptions, create_engine  # noqa: E402
+from src.bench.registry import create_engine  # noqa: E402
+from src.bench.run.facts import EngineOptions  # noqa: E402
 from src.bench.spec.plan import output_columns, plan_pipeline  # noqa: E402
 
 ENGINES = ("numpy", "sklearn", "spark", "ray")

@@ -8,7 +8,7 @@ Only the standard library is imported here; each command imports what it needs w
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import logging
 import sys
 from typing import Any
@@ -21,6 +21,8 @@ from src.bench.errors import (
     interrupt_requested,
     watch_interrupts,
 )
+from src.bench.registry import engines
+from src.bench.run.engine_args import add_engine_options
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -67,44 +69,6 @@ def _add_log_options(parser: argparse.ArgumentParser, top: bool) -> None:
     )
 
 
-def _positive_int(text: str) -> int:
-    value = int(text) if text.isdigit() else 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
-def _add_engine_options(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("engine and cluster options")
-    g.add_argument(
-        "--io-mode",
-        choices=("pandas", "engine"),
-        help="how Spark/Ray load the input: pandas on the driver, or the engine's own reader "
-        "(default: engine when a cluster address is given, else pandas)",
-    )
-    g.add_argument("--spark-master", help="Spark master URL, e.g. spark://host:7077 (default local[*])")
-    g.add_argument("--spark-driver-host", help="address executors use to reach this driver (cluster mode)")
-    g.add_argument(
-        "--spark-conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark configuration; repeatable"
-    )
-    g.add_argument(
-        "--ray-address",
-        help="Ray cluster to connect to: host:port, ray://host:10001 or auto (default: start a local Ray)",
-    )
-    g.add_argument("--ray-namespace", default="benchmark", help="Ray namespace (default: benchmark)")
-    g.add_argument(
-        "--ray-num-cpus",
-        type=_positive_int,
-        metavar="N",
-        help="CPUs of the local Ray that prepbench starts (default: all cores), e.g. 1 to measure one core",
-    )
-    g.add_argument(
-        "--ray-runtime-env-json",
-        metavar="JSON|@FILE",
-        help="Ray runtime_env as JSON text or @file.json (see docs/ray_runtime_env.md)",
-    )
-
-
 def _add_run_options(parser: argparse.ArgumentParser, output_default: str) -> None:
     parser.add_argument("--input", required=True, help="input .csv or .parquet (local path, file://, s3://, hdfs://)")
     parser.add_argument("--data-path", help="read the data from here instead of --input (both are recorded)")
@@ -137,8 +101,8 @@ def _add_run_options(parser: argparse.ArgumentParser, output_default: str) -> No
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="prepbench",
-        description="Benchmark and cross-check ML preprocessing operators on numpy, scikit-learn, Spark MLlib and "
-        "Ray Data: same outputs on every engine, honest timings, memory and CPU.",
+        description="Benchmark and cross-check ML preprocessing operators on several engines "
+        f"({', '.join(engines())}): same outputs on every engine, honest timings, memory and CPU.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -154,16 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = command("run", "run one operator on one engine")
-    p.add_argument("--engine", required=True, help="numpy, sklearn, spark or ray")
+    p.add_argument("--engine", required=True, help=f"one of: {', '.join(engines())}")
     p.add_argument("--operator", required=True, help="operator name (see: prepbench list)")
     _add_run_options(p, "experiments/runs")
-    _add_engine_options(p)
+    add_engine_options(p)
 
     p = command("pipeline", "run a chain of operators on one engine; each step reads the previous step's output")
-    p.add_argument("--engine", required=True, help="numpy, sklearn, spark or ray")
+    p.add_argument("--engine", required=True, help=f"one of: {', '.join(engines())}")
     p.add_argument("--operators", required=True, nargs="+", help="operator names in order")
     _add_run_options(p, "experiments/runs")
-    _add_engine_options(p)
+    add_engine_options(p)
 
     p = command("compare", "run the same operators on several engines, each in its own process, and compare")
     ops = p.add_mutually_exclusive_group(required=True)
@@ -172,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engines", nargs="+", help="engines to compare (default: every installed engine)")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per engine (default 3600)")
     _add_run_options(p, "experiments/reports")
-    _add_engine_options(p)
+    add_engine_options(p)
 
     p = command("sweep", "grid of engines x operators x rows x columns, appended to a JSONL file; resumable")
     p.add_argument("--engines", nargs="+", help="engines (default: every installed engine)")
@@ -193,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout-per-cell", type=float, default=1800.0, help="seconds per cell (default 1800)")
     p.add_argument("--data-dir", default="data/cache", help="where generated datasets are cached")
     p.add_argument("--seed", type=int, default=42, help="seed of the generated data")
-    _add_engine_options(p)
+    add_engine_options(p)
 
     p = command("report", "turn result files into Markdown and a self-contained HTML page with plots")
     p.add_argument("results", nargs="+", help="run JSON, comparison JSON or sweep JSONL files (or directories)")
@@ -229,94 +193,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="check that every node has the same Python, packages, env vars and code",
     )
     _add_log_options(c, top=False)
-    c.add_argument("--engine", default="ray", choices=("ray",), help="cluster engine (ray)")
-    c.add_argument("--ray-address", help="Ray cluster address (default: a local Ray)")
-    c.add_argument("--ray-namespace", default="benchmark", help="Ray namespace (default: benchmark)")
-    c.add_argument("--ray-runtime-env-json", metavar="JSON|@FILE", help="runtime_env to apply on every node")
+    checkable = [name for name, f in engines().items() if f.cluster_check]
+    c.add_argument("--engine", default=checkable[0], choices=checkable, help=f"cluster engine (default {checkable[0]})")
+    add_engine_options(c, only=checkable)
     return parser
-
-
-def parse_params(text: str, operators: list[str]) -> dict[str, dict]:
-    """--params JSON -> parameters keyed by operator; a flat object applies to a single operator."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"malformed --params JSON at line {exc.lineno} column {exc.colno}: {exc.msg}; "
-            "example: --params '{\"with_mean\": false}'"
-        ) from None
-    if not isinstance(value, dict):
-        raise UserError(f"--params must be a JSON object, got {type(value).__name__}; example: '{{\"min\": -1}}'")
-    from src.bench.spec.operators import OPERATORS
-
-    # keyed by operator names, even ones not in this pipeline: the planner then names the stray key
-    keyed = bool(value) and all(isinstance(v, dict) for v in value.values()) and (
-        all(k in operators for k in value) or any(k in OPERATORS for k in value)
-    )
-    if keyed:
-        return value
-    if len(set(operators)) > 1 and value:
-        raise UserError(
-            f"--params for several operators must be keyed by operator name, e.g. '{{\"{operators[0]}\": {{...}}}}'"
-        )
-    return {operators[0]: value} if value else {}
-
-
-def engine_options(args: argparse.Namespace, app_name: str):
-    from src.bench.run.engine import EngineOptions
-
-    return EngineOptions(
-        io_mode=args.io_mode,
-        spark_master=args.spark_master,
-        spark_driver_host=args.spark_driver_host,
-        spark_conf=list(args.spark_conf),
-        ray_address=args.ray_address,
-        ray_namespace=args.ray_namespace,
-        ray_num_cpus=args.ray_num_cpus,
-        ray_runtime_env_json=args.ray_runtime_env_json,
-        app_name=app_name,
-    )
-
-
-def run_request(args: argparse.Namespace, engine: str, operators: list[str], command: str):
-    from src.bench.run.runner import RunRequest
-
-    return RunRequest(
-        engine=engine,
-        operators=operators,
-        input_path=args.input,
-        params_by_operator=parse_params(args.params, operators),
-        data_path=args.data_path,
-        output_dir=args.output,
-        repeats=args.repeats,
-        warmup=args.warmup,
-        include_io=args.include_io,
-        check_rows=args.check_rows,
-        save_output=args.save_output,
-        allow_inconsistent=args.allow_inconsistent,
-        command=command,
-        options=engine_options(args, f"prepbench-{'-'.join(operators)}"),
-    )
-
-
-def warn_unused_engine_flags(args: argparse.Namespace, engines: list[str]) -> None:
-    from src.bench.run.child import unused_engine_flags
-
-    message = unused_engine_flags(args, engines)
-    if message:
-        logging.getLogger("prepbench").warning("%s", message)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from src.bench.report.summary import print_run
-    from src.bench.run.runner import execute
+    from src.bench.run.engine_args import warn_unused_engine_flags
+    from src.bench.run.runner import execute, request_from_args
     from src.bench.spec.operators import get_operator
 
     operators = (
         [get_operator(args.operator).name] if args.command == "run" else [get_operator(o).name for o in args.operators]
     )
     warn_unused_engine_flags(args, [args.engine])
-    outcome = execute(run_request(args, args.engine, operators, args.command))
+    outcome = execute(request_from_args(args, args.engine, operators, args.command))
     print_run(outcome.record, outcome.path)
     error = outcome.record.get("error")
     if error:  # the table is on stdout; stderr gets the one line a script or a log reader looks for
@@ -361,21 +254,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster_check(args: argparse.Namespace) -> int:
-    from src.bench.run.engine import engine_installed
+    from src.bench.registry import engine_installed, facts
+    from src.bench.run.engine_args import options_from_args
 
-    if not engine_installed("ray"):
-        raise UserError("engine 'ray' is not installed: pip install 'prepbench[ray]'")
-    from src.engines.ray.cluster_check import cluster_check
-    from src.engines.ray.runtime_env import read_runtime_env_arg
-
-    env = read_runtime_env_arg(args.ray_runtime_env_json) if args.ray_runtime_env_json else None
-    return cluster_check(args.ray_address, args.ray_namespace, env)
+    engine = facts(args.engine)
+    if not engine_installed(engine.name):
+        raise UserError(f"engine '{engine.name}' is not installed: {engine.install_hint}")
+    module, function = engine.cluster_check.split(":")
+    return getattr(importlib.import_module(module), function)(options_from_args(args, "prepbench-cluster-check"))
 
 
 def _module_command(module: str):
     def handler(args: argparse.Namespace) -> int:
-        import importlib
-
         return importlib.import_module(module).main(args)
 
     return handler

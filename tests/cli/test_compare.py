@@ -12,7 +12,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
-from src.bench.run.engine import engine_installed
+from src.bench.registry import engine_installed
 
 ROOT = Path(__file__).resolve().parents[2]
 

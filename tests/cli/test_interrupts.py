@@ -22,7 +22,7 @@ import pytest
 from src.bench.data.results import read_records
 from src.bench.errors import EXIT_INTERRUPTED
 from src.bench.orchestrate.sweep import Cell, finished_cells
-from src.bench.run.engine import engine_installed
+from src.bench.registry import engine_installed
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample.csv"

@@ -25,9 +25,9 @@ import pytest
 from matplotlib import image as mpimg
 
 from src.bench.data.results import read_records
-from src.bench.report.plots import ENGINE_COLOURS
+from src.bench.registry import engine_installed
+from src.bench.report.plots import engine_colours
 from src.bench.report.tables import fmt_seconds
-from src.bench.run.engine import engine_installed
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -224,6 +224,6 @@ def test_html_report_opens_in_chromium_with_its_plots(chromium: Chromium, report
     pixels = mpimg.imread(io.BytesIO(shot), format="png")[..., :3]
     assert pixels.shape[0] > 2000  # the whole page, plots included
     for engine in ("numpy", *(["sklearn"] if engine_installed("sklearn") else [])):
-        rgb = np.array([int(ENGINE_COLOURS[engine][i:i + 2], 16) / 255 for i in (1, 3, 5)])
+        rgb = np.array([int(engine_colours([engine])[engine][i:i + 2], 16) / 255 for i in (1, 3, 5)])
         drawn = np.all(np.abs(pixels - rgb) < 0.02, axis=-1).sum()
         assert drawn > 500, f"{engine}'s colour is hardly on the page: {drawn} pixels"

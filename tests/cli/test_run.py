@@ -190,18 +190,18 @@ def test_engine_options_no_engine_reads_are_named_in_a_warning(tmp_path: Path) -
     result = cli("run", "--engine", "numpy", "--operator", "MinMaxScaler", "--input", SAMPLE, "--output",
                  str(tmp_path), "--repeats", "1", "--spark-master", "local[1]", "--ray-num-cpus", "1")
     assert result.returncode == 0, result.stderr
-    assert ("prepbench: warning: --spark-master, --ray-num-cpus ignored: only the ray and spark engines read them, "
+    assert ("prepbench: warning: --spark-master, --ray-num-cpus ignored: only the spark and ray engines read them, "
             "and this command runs numpy") in result.stderr.splitlines()
     assert only_result(tmp_path)["status"] == "ok"
 
 
 def test_children_get_only_the_engine_options_their_engine_reads() -> None:
     from src.bench.cli import build_parser
-    from src.bench.run.child import engine_flags
+    from src.bench.run.engine_args import engine_flags
 
     args = build_parser().parse_args(
         ["sweep", "--operators", "MinMaxScaler", "--rows", "1e2", "--out", "x.jsonl", "--io-mode", "engine",
          "--spark-conf", "spark.driver.memory=6g", "--ray-num-cpus", "1"])
     assert engine_flags(args, "spark") == ["--io-mode", "engine", "--spark-conf", "spark.driver.memory=6g"]
-    assert engine_flags(args, "ray") == ["--io-mode", "engine", "--ray-namespace", "benchmark", "--ray-num-cpus", "1"]
+    assert engine_flags(args, "ray") == ["--io-mode", "engine", "--ray-num-cpus", "1"]
     assert engine_flags(args, "numpy") == []

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from src.bench.data.generate import DatasetSpec, generate_table, write_table
-from src.bench.run.engine import EngineOptions
+from src.bench.run.facts import EngineOptions
 from src.engines.numpy.engine import NumpyEngine
 
 UNSEEN = ["0_unseen", "~unseen"]  # code points before "v0" and after "v5"

@@ -15,7 +15,7 @@ import pytest
 from src.bench.data.generate import DatasetSpec, generate_table
 from src.bench.data.inputs import resolve_input
 from src.bench.run.consistency import compare_outputs
-from src.bench.run.engine import EngineOptions
+from src.bench.run.facts import EngineOptions
 from src.bench.spec.plan import plan_pipeline
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.sklearn.engine import SklearnEngine

@@ -10,7 +10,7 @@ import pytest
 from src.bench.data.generate import DatasetSpec, generate_table, write_table
 from src.bench.data.inputs import resolve_input
 from src.bench.errors import UserError
-from src.bench.run.engine import EngineOptions
+from src.bench.run.facts import EngineOptions
 from src.bench.spec.operators import NUMERIC, STRING
 from src.engines.numpy.engine import NumpyEngine
 

@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 
 from src.bench.errors import UserError
-from src.bench.run.engine import EngineOptions
+from src.bench.run.facts import EngineOptions
 from src.bench.spec.operators import INDEX, NUMERIC, STRING, VECTOR
 from src.bench.spec.plan import plan_pipeline
 from src.engines.numpy.engine import NumpyEngine

@@ -27,6 +27,7 @@ from src.bench.errors import (
     EXIT_USER_ERROR,
     UserError,
 )
+from src.bench.registry import selected_engines
 from src.bench.report.tables import (
     BASELINE,
     COLUMNS,
@@ -36,11 +37,12 @@ from src.bench.report.tables import (
     print_rich_table,
     summary_row,
 )
-from src.bench.run.child import ChildInterrupted, engine_flags, failure_record, global_flags, local_path, run_child
+from src.bench.run.child import ChildInterrupted, failure_record, global_flags, run_child
+from src.bench.run.engine_args import engine_flags, local_path
 
 
 def main(args: argparse.Namespace) -> int:
-    from src.bench.cli import warn_unused_engine_flags
+    from src.bench.run.engine_args import warn_unused_engine_flags
     from src.bench.spec.operators import get_operator
 
     operators = [get_operator(o).name for o in ([args.operator] if args.operator else args.operators)]
@@ -65,39 +67,16 @@ def main(args: argparse.Namespace) -> int:
     return comparison["exit_code"]
 
 
-def selected_engines(names: list[str] | None) -> list[str]:
-    """The engines asked for (checked), or every installed engine."""
-    from src.bench.run.engine import ENGINES, engine_installed
-
-    if not names:
-        installed = [e for e in ENGINES if engine_installed(e)]
-        if not installed:
-            raise UserError("no engine is installed; run scripts/setup.sh")
-        return installed
-    for name in names:
-        if name not in ENGINES:
-            import difflib
-
-            close = difflib.get_close_matches(name, list(ENGINES), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise UserError(f"unknown engine '{name}'; {hint}available: {', '.join(ENGINES)}")
-        if not engine_installed(name):
-            extra = ENGINES[name].extra
-            how = f"pip install 'prepbench[{extra}]'" if extra else f"pip install {ENGINES[name].distribution}"
-            raise UserError(f"engine '{name}' is not installed: {how} (or leave it out of --engines)")
-    return list(dict.fromkeys(names))
-
-
 def _validate(args: argparse.Namespace, engines: list[str], operators: list[str]) -> dict[str, dict]:
     """Refuse a bad input, operator or parameter once, here, instead of once per engine."""
-    from src.bench.cli import parse_params, run_request
     from src.bench.data.inputs import resolve_input
-    from src.bench.run.runner import validate_request
+    from src.bench.run.runner import request_from_args, validate_request
+    from src.bench.spec.params import parse_params
     from src.bench.spec.plan import plan_pipeline
 
     if args.timeout <= 0:
         raise UserError(f"--timeout must be positive, got {args.timeout:g}")
-    validate_request(run_request(args, engines[0], operators, "compare"))
+    validate_request(request_from_args(args, engines[0], operators, "compare"))
     params = parse_params(args.params, operators)
     plan_pipeline(operators, params, resolve_input(args.data_path or args.input).schema)
     return params

@@ -26,7 +26,8 @@ from typing import Any
 from src.bench.data.results import append_jsonl, can_create_file, read_records
 from src.bench.errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError
 from src.bench.report.tables import fmt_seconds
-from src.bench.run.child import engine_flags, failure_record, global_flags, run_child
+from src.bench.run.child import failure_record, global_flags, run_child
+from src.bench.run.engine_args import engine_flags
 
 FINAL = ("ok", "inconsistent", "failed", "timeout")
 RETRYABLE = ("failed", "timeout")
@@ -44,8 +45,8 @@ class Cell:
 
 
 def main(args: argparse.Namespace) -> int:
-    from src.bench.cli import warn_unused_engine_flags
-    from src.bench.orchestrate.compare import selected_engines
+    from src.bench.registry import selected_engines
+    from src.bench.run.engine_args import warn_unused_engine_flags
     from src.bench.spec.operators import get_operator
 
     engines = selected_engines(args.engines)

@@ -128,11 +128,12 @@ def _set_speedups(entries: list[Entry]) -> None:
 
 
 def engine_order(entries: list[Entry]) -> list[str]:
-    """Known engines in their usual order (numpy first), then any other engine by name."""
-    from src.bench.run.engine import ENGINES
+    """Known engines in the registry's order (the reference first), then any other engine by name."""
+    from src.bench.registry import engines
 
+    known = list(engines())
     present = {e.engine for e in entries}
-    return [n for n in ENGINES if n in present] + sorted(present - set(ENGINES))
+    return [n for n in known if n in present] + sorted(present - set(known))
 
 
 def operator_order(entries: list[Entry]) -> list[str]:

@@ -11,10 +11,10 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from src.bench import registry
 from src.bench.report.entries import Entry, engine_order
 from src.bench.report.tables import BASELINE
 
-ENGINE_COLOURS = {"numpy": "#1f77b4", "sklearn": "#ff7f0e", "spark": "#d62728", "ray": "#2ca02c"}
 SPARE_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 LINE_STYLES = ("-", "--", ":", "-.")
 MIB = 1024 * 1024
@@ -41,9 +41,10 @@ PANELS = (
 
 
 def engine_colours(engines: list[str]) -> dict[str, str]:
-    """Fixed colours for the known engines; spare colours, in name order, for any other."""
-    others = sorted(e for e in engines if e not in ENGINE_COLOURS)
-    return {**ENGINE_COLOURS, **{e: SPARE_COLOURS[i % len(SPARE_COLOURS)] for i, e in enumerate(others)}}
+    """Each known engine's own colour; spare colours, in name order, for any other (an old result's engine)."""
+    known = {name: f.colour for name, f in registry.engines().items()}
+    others = sorted(e for e in engines if e not in known)
+    return {**known, **{e: SPARE_COLOURS[i % len(SPARE_COLOURS)] for i, e in enumerate(others)}}
 
 
 def _pyplot():
@@ -145,7 +146,7 @@ def _yerr(items: list[Entry], panel: Panel) -> list[list[float]] | None:
 
 def _finish_axes(ax, panel: Panel, xlabel: str, ylabel: str) -> None:
     if panel.reference is not None:
-        ax.axhline(panel.reference, color=ENGINE_COLOURS[BASELINE], linewidth=1.2, linestyle="--",
+        ax.axhline(panel.reference, color=registry.facts(BASELINE).colour, linewidth=1.2, linestyle="--",
                    label=f"{BASELINE} = {panel.reference:g}")
     ax.set_title(panel.title)
     ax.set_xlabel(xlabel)

@@ -18,6 +18,7 @@ from src.bench.data.results import ensure_writable_dir, utc_now, write_text_atom
 from src.bench.errors import UserError
 from src.bench.report.tables import (
     COLUMNS,
+    EXAMPLE_CHARS,
     cells,
     fmt_bytes,
     fmt_count,
@@ -28,6 +29,7 @@ from src.bench.report.tables import (
     print_rich_table,
     summary_row,
 )
+from src.bench.run.consistency import first_example
 
 STATUS_RANK = {"ok": 0, "inconsistent": 1, "interrupted": 2, "timeout": 3, "failed": 4}
 ENV_FIELDS = (("hostname", "host"), ("cpu_model", "CPU"), ("cpu_cores_physical", "physical cores"),
@@ -109,7 +111,9 @@ def build_sections(entries: list, overview: Table) -> list[Section]:
 
 
 _CONSISTENCY_TEXT = ("Every run compares its output with the numpy engine's (integers and tokens exactly, floats "
-                     "within the operator's tolerance). A cell sums up every size run for that operator and engine.")
+                     "within the operator's tolerance). A cell sums up every size run for that operator and engine; "
+                     "where outputs differ it names the first differing row of the smallest such run: the column, "
+                     "the row number in the input, and the reference's value vs the engine's.")
 
 
 _FIXED_COSTS_TEXT = ("Paid once per process, outside the timed repetitions: starting the engine (Spark session with "
@@ -213,9 +217,18 @@ def _verdict(runs: list) -> tuple[str, str]:
     ok = sum(e.status == "ok" for e in runs)
     if worst == "ok":
         return ("ok" if len(runs) == 1 else f"ok ({len(runs)} runs)"), "ok"
-    bad = [f"{e.status} at {fmt_count(e.rows)} rows" for e in sorted(runs, key=lambda e: e.rows or 0)
-           if e.status != "ok"]
-    return f"{ok}/{len(runs)} ok; " + "; ".join(bad), worst if worst in STATUS_RANK else "failed"
+    not_ok = [e for e in sorted(runs, key=lambda e: e.rows or 0) if e.status != "ok"]
+    text = f"{ok}/{len(runs)} ok; " + "; ".join(f"{e.status} at {fmt_count(e.rows)} rows" for e in not_ok)
+    example = _first_difference(not_ok)
+    if example:
+        text += f"; first difference: {example}"
+    return text, worst if worst in STATUS_RANK else "failed"
+
+
+def _first_difference(runs: list) -> str | None:
+    """The example of the first run that recorded one (failed runs and older results have none)."""
+    examples = (first_example(e.record.get("consistency") or {}, EXAMPLE_CHARS) for e in runs)
+    return next((x for x in examples if x), None)
 
 
 def environment_table(entries: list) -> Table:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from src.bench.run.engine import ENGINES, engine_installed, engine_version
+from src.bench import registry
 from src.bench.spec.operators import OPERATORS
 
 
@@ -23,9 +23,9 @@ def listing() -> dict[str, Any]:
         for spec in OPERATORS.values()
     ]
     engines = [
-        {"name": e.name, "description": e.description, "installed": engine_installed(e.name),
-         "version": engine_version(e.name)}
-        for e in ENGINES.values()
+        {"name": e.name, "description": e.description, "installed": registry.engine_installed(e.name),
+         "version": registry.engine_version(e.name)}
+        for e in registry.engines().values()
     ]
     return {"operators": operators, "engines": engines}
 
@@ -79,6 +79,9 @@ def _fmt_bytes(n: float | None) -> str:
 def print_run(record: dict[str, Any], path: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from src.bench.run.consistency import first_example
 
     console = Console()
     status = record["status"]
@@ -102,6 +105,9 @@ def print_run(record: dict[str, Any], path: Path | None) -> None:
         c = record.get("consistency", {})
         table.add_row("consistency", f"{c.get('verdict')} ({c.get('rows_checked', 0):,} rows vs "
                                      f"{c.get('reference', 'numpy')})")
+        example = first_example(c)
+        if example:
+            table.add_row("first difference", Text(example))  # values may hold [brackets]
     impl = ", ".join(f"{k}: {v}" for k, v in record.get("implementations", {}).items())
     table.add_row("implementation", impl)
     if record.get("error"):

@@ -1,7 +1,7 @@
 """The comparison table of `compare` and `report`: one row per run record, in Markdown, HTML or the terminal.
 
-Speed-up is the numpy engine's median time divided by the engine's (the numpy engine is the single-machine
-baseline of DESIGN.md): 2.0 means twice as fast as numpy, 0.5 half as fast.
+Speed-up is the reference engine's median time divided by the engine's (the reference is the single-machine
+baseline of DESIGN.md): 2.0 means twice as fast as the reference, 0.5 half as fast.
 """
 
 from __future__ import annotations
@@ -9,10 +9,13 @@ from __future__ import annotations
 import html
 from typing import Any
 
-BASELINE = "numpy"
+from src.bench.registry import REFERENCE as BASELINE
+from src.bench.run.consistency import first_example
+
 COLUMNS = ("engine", "implementation", "rows", "median s", "IQR s", "rows/s", "peak RSS", "mean CPU",
-           "speed-up vs numpy", "consistency", "status")
+           f"speed-up vs {BASELINE}", "consistency", "status")
 WIDE_TERMINAL = 160  # table width when the output is a file or a CI log rather than a terminal
+EXAMPLE_CHARS = 30  # each value of the example that a table shows of an inconsistent output is cut to this
 
 
 def median_seconds(record: dict[str, Any]) -> float | None:
@@ -55,6 +58,7 @@ def summary_row(record: dict[str, Any], baseline_median: float | None) -> dict[s
         "mean_cpu_percent": resources.get("mean_cpu_percent"),
         "speedup_vs_numpy": speedup(record, baseline_median),
         "consistency": (record.get("consistency") or {}).get("verdict", "-"),
+        "consistency_example": first_example(record.get("consistency") or {}, EXAMPLE_CHARS),
         "status": status_text(record),
     }
 
@@ -99,9 +103,16 @@ def cells(row: dict[str, Any]) -> list[str]:
     return [
         row["engine"], row["implementation"], fmt_count(row["rows"]), fmt_seconds(row["median_seconds"]),
         fmt_seconds(row["iqr_seconds"]), fmt_rate(row["rows_per_second"]), fmt_bytes(row["peak_rss_bytes"]),
-        "-" if cpu is None else f"{cpu:.0f}%", fmt_speedup(row["speedup_vs_numpy"]), row["consistency"],
-        row["status"],
+        "-" if cpu is None else f"{cpu:.0f}%", fmt_speedup(row["speedup_vs_numpy"]),
+        consistency_text(row), row["status"],
     ]
+
+
+def consistency_text(row: dict[str, Any]) -> str:
+    """The verdict, and for a mismatch its first example, so the table says what differs (a summary row stored by
+    an older version has no example)."""
+    example = row.get("consistency_example")
+    return f"{row['consistency']} ({example})" if example else row["consistency"]
 
 
 def markdown_table(header: list[str] | tuple[str, ...], body: list[list[str]]) -> str:

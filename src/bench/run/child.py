@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from src.bench.data.results import REPO_ROOT, SCHEMA_VERSION, utc_now
+from src.bench.run.engine_args import local_path
 
 KILL_GRACE_SECONDS = 5.0
 INTERRUPT_GRACE_SECONDS = 15.0  # a child stopping Spark or Ray after Ctrl-C; a second Ctrl-C cuts it short
@@ -55,61 +55,8 @@ class ChildInterrupted(KeyboardInterrupt):
         self.result = result
 
 
-def local_path(path: str) -> str:
-    """An absolute path for a local file (children run in the repository root); URIs are left alone."""
-    if len(urlparse(path).scheme) > 1:
-        return path
-    return os.path.realpath(path)
-
-
 def global_flags(args: argparse.Namespace) -> list[str]:
     return ["--log-level", args.log_level, "--py4j-log-level", args.py4j_log_level]
-
-
-# Which engine reads each engine option (the others ignore it).
-FLAG_ENGINES = {
-    "--io-mode": ("spark", "ray"),
-    "--spark-master": ("spark",), "--spark-driver-host": ("spark",), "--spark-conf": ("spark",),
-    "--ray-address": ("ray",), "--ray-namespace": ("ray",), "--ray-num-cpus": ("ray",),
-    "--ray-runtime-env-json": ("ray",),
-}
-
-
-def _given_engine_flags(args: argparse.Namespace) -> list[tuple[str, str]]:
-    """The engine and cluster options of this command as (flag, value) pairs; a runtime_env @file made absolute."""
-    pairs = [(flag, str(value)) for flag, value in (
-        ("--io-mode", args.io_mode),
-        ("--spark-master", args.spark_master),
-        ("--spark-driver-host", args.spark_driver_host),
-        ("--ray-address", args.ray_address),
-        ("--ray-namespace", args.ray_namespace),
-        ("--ray-num-cpus", args.ray_num_cpus),
-    ) if value]
-    pairs += [("--spark-conf", item) for item in args.spark_conf]
-    env = args.ray_runtime_env_json
-    if env:
-        pairs.append(("--ray-runtime-env-json", "@" + local_path(env[1:]) if env.startswith("@") else env))
-    return pairs
-
-
-def engine_flags(args: argparse.Namespace, engine: str | None = None) -> list[str]:
-    """The engine and cluster options of this command for a child running `engine` (every one when None)."""
-    return [part for flag, value in _given_engine_flags(args)
-            if engine is None or engine in FLAG_ENGINES[flag] for part in (flag, value)]
-
-
-def unused_engine_flags(args: argparse.Namespace, engines: list[str]) -> str | None:
-    """A warning naming the engine options that no engine of this command reads, or None."""
-    unused = list(dict.fromkeys(
-        flag for flag, value in _given_engine_flags(args)
-        if not set(FLAG_ENGINES[flag]) & set(engines) and not (flag == "--ray-namespace" and value == "benchmark")
-    ))
-    if not unused:
-        return None
-    readers = sorted({e for flag in unused for e in FLAG_ENGINES[flag]})
-    who = f"the {readers[0]} engine reads" if len(readers) == 1 else f"the {' and '.join(readers)} engines read"
-    return (f"{', '.join(unused)} ignored: only {who} {'it' if len(unused) == 1 else 'them'}, and this command "
-            f"runs {', '.join(engines)}")
 
 
 def run_child(cli_args: list[str], result_dir: Path, timeout: float,
@@ -219,7 +166,7 @@ def _signal_group(pgid: int, sig: int) -> None:
 def failure_record(engine: str, operators: list[str], command: str, input_path: str, result: ChildResult,
                    timeout: float) -> dict[str, Any]:
     """The record of a child that wrote none: it timed out, or died (user error, crash, out of memory)."""
-    from src.bench.run.engine import engine_version
+    from src.bench.registry import engine_version
 
     if result.interrupted:
         status, error = "interrupted", {"type": "Interrupted",

@@ -1,4 +1,4 @@
-"""The Engine interface every backend implements, and the registry of engines.
+"""The Engine interface every backend implements (the registry of engines is src/bench/registry.py).
 
 An engine starts (session, cluster connection), loads and caches the input, then runs steps: fit and transform
 are lazy where the engine is lazy, and `materialize` is the one action that computes every output column.
@@ -13,31 +13,14 @@ tokens -> list of lists of str; vector -> scipy.sparse.csr_matrix (float64, one 
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
-import importlib.util
-import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from src.bench.data.inputs import InputSource
 from src.bench.errors import UserError
+from src.bench.run.facts import EngineOptions
+from src.bench.spec.operators import module_name
 from src.bench.spec.plan import Step
-
-
-@dataclass
-class EngineOptions:
-    """Engine settings from the command line; each engine reads the ones that concern it."""
-
-    io_mode: str | None = None  # "pandas" | "engine" | None (auto)
-    spark_master: str | None = None
-    spark_driver_host: str | None = None
-    spark_conf: list[str] = field(default_factory=list)  # KEY=VALUE items, parsed by the Spark engine
-    ray_address: str | None = None
-    ray_namespace: str = "benchmark"
-    ray_num_cpus: int | None = None  # local Ray only
-    ray_runtime_env_json: str | None = None  # JSON text or @file.json, validated by the Ray engine
-    app_name: str = "prepbench"
 
 
 class Engine(ABC):
@@ -93,7 +76,7 @@ class Engine(ABC):
         return []
 
     def operator(self, name: str):
-        module = _snake(name)
+        module = module_name(name)
         try:
             return importlib.import_module(f"{self.operators_package}.{module}")
         except ModuleNotFoundError as exc:
@@ -115,57 +98,3 @@ class Engine(ABC):
     def transform(self, step: Step, state: Any, data: Any) -> Any:
         return self.operator(step.name).transform(data, state, step)
 
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
-
-
-@dataclass(frozen=True)
-class EngineEntry:
-    name: str
-    module: str
-    cls: str
-    distribution: str  # the package whose version is reported
-    extra: str  # pip extra that installs it
-    description: str
-
-
-ENGINES: dict[str, EngineEntry] = {
-    e.name: e
-    for e in (
-        EngineEntry("numpy", "src.engines.numpy.engine", "NumpyEngine", "numpy", "", "canonical semantics, numpy"),
-        EngineEntry("sklearn", "src.engines.sklearn.engine", "SklearnEngine", "scikit-learn", "", "scikit-learn"),
-        EngineEntry("spark", "src.engines.spark.engine", "SparkEngine", "pyspark", "spark", "Spark MLlib"),
-        EngineEntry("ray", "src.engines.ray.engine", "RayEngine", "ray", "ray", "Ray Data preprocessors"),
-    )
-}
-
-
-def engine_version(name: str) -> str | None:
-    """Installed version of the engine's package, without importing it (fast)."""
-    try:
-        return importlib.metadata.version(ENGINES[name].distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def engine_installed(name: str) -> bool:
-    entry = ENGINES[name]
-    top = {"scikit-learn": "sklearn"}.get(entry.distribution, entry.distribution)
-    return importlib.util.find_spec(top) is not None and importlib.util.find_spec(entry.module) is not None
-
-
-def create_engine(name: str, options: EngineOptions) -> Engine:
-    """An engine instance; an unknown or missing engine is a UserError that says how to install it."""
-    if name not in ENGINES:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(ENGINES), n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise UserError(f"unknown engine '{name}'; {hint}available: {', '.join(ENGINES)}")
-    entry = ENGINES[name]
-    if not engine_installed(name):
-        extra = f"pip install 'prepbench[{entry.extra}]'" if entry.extra else f"pip install {entry.distribution}"
-        raise UserError(f"engine '{name}' is not installed: {extra}")
-    cls = getattr(importlib.import_module(entry.module), entry.cls)
-    return cls(options)

@@ -7,6 +7,7 @@ output column; warm-ups are discarded; the output of the last repetition is comp
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import time
@@ -25,8 +26,10 @@ from src.bench.data.results import (
     write_json_atomic,
 )
 from src.bench.errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError, interrupt_requested
-from src.bench.run.consistency import compare_outputs, sample_rows
-from src.bench.run.engine import Engine, EngineOptions, create_engine, engine_version
+from src.bench.registry import REFERENCE, create_engine, engine_version, facts
+from src.bench.run.consistency import compare_outputs, first_example, sample_rows
+from src.bench.run.engine import Engine
+from src.bench.run.facts import EngineOptions
 from src.bench.run.measure import ResourceSampler, summarize
 from src.bench.spec.plan import Step, output_columns, plan_pipeline
 
@@ -71,6 +74,29 @@ def validate_request(req: RunRequest) -> None:
         check_writable_file(req.save_output, "--save-output")
 
 
+def request_from_args(args: argparse.Namespace, engine: str, operators: list[str], command: str) -> RunRequest:
+    """The run a `run`, `pipeline`, compare or sweep command line asks for on one engine."""
+    from src.bench.run.engine_args import options_from_args
+    from src.bench.spec.params import parse_params
+
+    return RunRequest(
+        engine=engine,
+        operators=operators,
+        input_path=args.input,
+        params_by_operator=parse_params(args.params, operators),
+        data_path=args.data_path,
+        output_dir=args.output,
+        repeats=args.repeats,
+        warmup=args.warmup,
+        include_io=args.include_io,
+        check_rows=args.check_rows,
+        save_output=args.save_output,
+        allow_inconsistent=args.allow_inconsistent,
+        command=command,
+        options=options_from_args(args, f"prepbench-{'-'.join(operators)}"),
+    )
+
+
 def execute(req: RunRequest) -> RunOutcome:
     """Run the request; user mistakes raise UserError before anything is written."""
     validate_request(req)
@@ -82,7 +108,7 @@ def execute(req: RunRequest) -> RunOutcome:
     engine.check_input(source)
     _warn_if_workers_may_not_see(source, req)
     labels = {s.name: engine.implementation(s.name, s) for s in steps}
-    reference = None if req.engine == "numpy" else compute_reference(source, steps, req.check_rows)
+    reference = None if req.engine == REFERENCE else compute_reference(source, steps, req.check_rows)
     started = utc_now()
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -135,11 +161,7 @@ def _record_interrupted(record: dict[str, Any], path: Path, req: RunRequest) -> 
 
 def _warn_if_workers_may_not_see(source: InputSource, req: RunRequest) -> None:
     """A local path read by a cluster's workers must exist at the same path on every node."""
-    opts = req.options
-    on_cluster = (req.engine == "spark" and opts.spark_master and not opts.spark_master.startswith("local")) or (
-        req.engine == "ray" and opts.ray_address
-    )
-    if on_cluster and source.is_local and opts.io_mode != "pandas":
+    if facts(req.engine).remote(req.options) and source.is_local and req.options.io_mode != "pandas":
         log.warning(
             "%s is a local path: every worker node must see the same file at that path (shared storage such as "
             "NFS), or use s3:// / hdfs://, or --io-mode pandas to read it on the driver",
@@ -149,7 +171,7 @@ def _warn_if_workers_may_not_see(source: InputSource, req: RunRequest) -> None:
 
 def _finish(record: dict[str, Any], path: Path, req: RunRequest) -> None:
     record["finished_at"] = utc_now().isoformat()
-    record["environment"] = environment(include_java=req.engine == "spark")
+    record["environment"] = environment(include_java=facts(req.engine).runs_on_java)
     write_json_atomic(path, record)
 
 
@@ -297,20 +319,22 @@ def _checked_columns(steps: list[Step]) -> list[str]:
 def _check(engine: Engine, steps: list[Step], result: Any, rows: int, reference: Reference | None) -> dict[str, Any]:
     """Compare the outputs of every explicit step with the numpy engine's, on a row sample for large data."""
     if reference is None:
-        return {"verdict": "ok", "reference": "itself (the numpy engine is the reference)", "rows_checked": rows}
+        return {"verdict": "ok", "reference": f"itself (the {REFERENCE} engine is the reference)", "rows_checked": rows}
     if rows != reference.rows:
-        return {"verdict": "inconsistent", "reference": "numpy", "detail": f"{rows} rows != reference {reference.rows}"}
+        return {"verdict": "inconsistent", "reference": REFERENCE,
+                "detail": f"{rows} rows != reference {reference.rows}"}
     kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
     rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
     t0 = time.perf_counter()
     got = engine.collect(result, _checked_columns(steps), reference.sample)
-    verdict = compare_outputs(got, reference.outputs, kinds, rtol)
+    verdict = compare_outputs(got, reference.outputs, kinds, rtol, reference.sample)
     rows_checked = rows if reference.sample is None else len(reference.sample)
-    verdict.update(reference="numpy", rows_checked=rows_checked, reference_seconds=reference.seconds,
+    verdict.update(reference=REFERENCE, rows_checked=rows_checked, reference_seconds=reference.seconds,
                    collect_seconds=time.perf_counter() - t0)
     if verdict["verdict"] != "ok":
         bad = [f"{c} ({v.get('mismatches', '?')} rows)" for c, v in verdict["columns"].items() if v["verdict"] != "ok"]
-        log.warning("%s: output differs from the numpy reference in %s", engine.name, ", ".join(bad))
+        log.warning("%s: output differs from the numpy reference in %s; first: %s", engine.name, ", ".join(bad),
+                    first_example(verdict))
     return verdict
 
 
@@ -318,9 +342,7 @@ def reference_outputs(
     source: InputSource, steps: list[Step], columns: list[str], wanted: list[str], limit: int
 ) -> tuple[int, dict[str, Any]]:
     """The numpy engine's outputs of the same steps on the same input (the oracle): row count, sampled rows."""
-    from src.engines.numpy.engine import NumpyEngine
-
-    ref = NumpyEngine(EngineOptions())
+    ref = create_engine(REFERENCE, EngineOptions())
     current = ref.load(source, columns)
     for step in steps:
         state = ref.fit(step, current) if step.spec.stateful else None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +81,8 @@ class OperatorSpec:
     params: tuple[Param, ...] = ()
     # An input of this kind is first turned into an accepted kind by the named operator (text -> tokens -> tf).
     prerequisites: dict[str, str] = field(default_factory=dict)
+    # A rule across parameters, raising UserError on the resolved values (e.g. MinMaxScaler's min < max).
+    check: Callable[[dict[str, Any]], None] | None = None
 
     @property
     def stateful(self) -> bool:
@@ -101,9 +105,14 @@ class OperatorSpec:
         for p in self.params:
             if p.name in given:
                 resolved[p.name] = p.validate(self.name, given[p.name])
-        if self.name == "MinMaxScaler" and resolved["min"] >= resolved["max"]:
-            raise UserError(f"MinMaxScaler: 'min' ({resolved['min']}) must be smaller than 'max' ({resolved['max']})")
+        if self.check is not None:
+            self.check(resolved)
         return resolved
+
+
+def _min_below_max(params: dict[str, Any]) -> None:
+    if params["min"] >= params["max"]:
+        raise UserError(f"MinMaxScaler: 'min' ({params['min']}) must be smaller than 'max' ({params['max']})")
 
 
 _SCALER_INPUTS = (NUMERIC,)
@@ -139,6 +148,7 @@ OPERATORS: dict[str, OperatorSpec] = {
                 Param("min", float, 0.0, "lower end of the output range"),
                 Param("max", float, 1.0, "upper end of the output range"),
             ),
+            check=_min_below_max,
         ),
         OperatorSpec(
             name="Imputer",
@@ -234,3 +244,8 @@ def get_operator(name: str) -> OperatorSpec:
     close = difflib.get_close_matches(name, list(OPERATORS), n=1, cutoff=0.5)
     hint = f"did you mean '{close[0]}'? " if close else ""
     raise UserError(f"unknown operator '{name}'; {hint}available: {', '.join(OPERATORS)} (see: prepbench list)")
+
+
+def module_name(operator: str) -> str:
+    """The file an engine keeps an operator in: StandardScaler -> standard_scaler, IDF -> idf."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", operator).lower()

@@ -149,7 +149,7 @@ def _title(info) -> str:
 
 def collect_reports(env: dict[str, Any], env_var_names: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Run the probe on every alive node of the current connection and return the raw reports by node."""
-    from src.engines.ray.runtime import run_on_every_node
+    from src.engines.ray.preflight import run_on_every_node
 
     names = list(dict.fromkeys([*env.get("env_vars", {}), *env_var_names]))
     hash_cwd = "working_dir" in env
@@ -185,3 +185,11 @@ def _stderr_console():
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+def check_from_options(options) -> int:
+    """`prepbench cluster check --engine ray`: the runtime_env option read as the runs read it."""
+    from src.engines.ray.runtime_env import read_runtime_env_arg
+
+    raw = options.ray_runtime_env_json
+    return cluster_check(options.ray_address, options.ray_namespace, read_runtime_env_arg(raw) if raw else None)

@@ -1,0 +1,12 @@
+"""The scikit-learn engine as the registry sees it: one process, no options."""
+
+from src.bench.run.facts import EngineFacts
+
+FACTS = EngineFacts(
+    name="sklearn",
+    description="scikit-learn",
+    engine_class="SklearnEngine",
+    distribution="scikit-learn",
+    import_name="sklearn",
+    colour="#ff7f0e",
+)
