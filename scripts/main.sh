@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's main command: set up, generate a dataset, compare every installed engine on each of the 8
-# operators (each engine in its own process), write the report and say where it is.
+# The README's main command: set up, generate a dataset, compare every installed engine on each operator of
+# the specs (each engine in its own process), write the report and say where it is.
 # About 10 minutes on 2 cores with the defaults. Settings (environment): ROWS (default 200000), REPEATS (3),
 # OUT (default experiments/main/<UTC time>), and any extra compare flags in COMPARE_FLAGS, e.g.
 #   COMPARE_FLAGS="--spark-master spark://127.0.0.1:7077" scripts/main.sh
@@ -15,7 +15,8 @@ ROWS=${ROWS:-200000}
 REPEATS=${REPEATS:-3}
 OUT=${OUT:-experiments/main/$(date -u +%Y%m%dT%H%M%SZ)}
 DATA=data/cache/main_${ROWS}.parquet
-OPERATORS="StandardScaler MinMaxScaler Imputer StringIndexer OneHotEncoder Tokenizer HashingTF IDF"
+# every operator of the specs (src/bench/spec/operators.py), in their order
+OPERATORS=$($PY -c 'from src.bench.spec.operators import OPERATORS; print(" ".join(OPERATORS))') || exit $?
 
 if [ ! -f "$DATA" ]; then
     $PY -m src.bench.cli data generate --rows "$ROWS" --numeric 8 --categorical 2 --text --missing-rate 0.1 \
