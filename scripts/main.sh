@@ -8,7 +8,7 @@
 # compare exit code (1 a failure, 3 an inconsistent output); the report is written either way.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh || exit $?
+scripts/setup.sh all || exit $?  # the engines, not the dev tools
 export RAY_USAGE_STATS_ENABLED=${RAY_USAGE_STATS_ENABLED:-0} RAY_AUTH_MODE=${RAY_AUTH_MODE:-disabled}
 PY=.venv/bin/python
 ROWS=${ROWS:-200000}
