@@ -106,6 +106,25 @@ def test_one_size_per_operator_and_bad_inputs(results: Path, tmp_path: Path) -> 
     assert res.returncode == 2 and "no prepbench results found" in res.stderr
 
 
+def test_an_inconsistent_record_shows_its_first_difference(tmp_path: Path) -> None:
+    """A hand-made record as a run writes it when Spark's tokens differ: the report says which row and how."""
+    example = {"row": 17, "reference": "['español']", "engine": "['espaÑol']"}
+    column = {"verdict": "inconsistent", "rows": 4, "mismatches": 1, "max_abs_diff": float("inf"),
+              "max_rel_diff": float("inf"), "first_mismatch_row": 17, "examples": [example]}
+    record = {"schema_version": 1, "command": "run", "status": "inconsistent", "engine": {"name": "spark"},
+              "operators": ["Tokenizer"], "implementations": {"Tokenizer": "native"},
+              "dataset": {"input": "words.csv", "rows": 40}, "started_at": "2026-01-01T00:00:00+00:00",
+              "consistency": {"verdict": "inconsistent", "columns": {"text_tokens": column}, "reference": "numpy",
+                              "rows_checked": 4}}
+    (tmp_path / "run.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    res = prepbench("report", str(tmp_path / "run.json"), "--out", str(tmp_path / "report"), "--format", "md")
+    assert res.returncode == 0, res.stderr
+    md = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    line = "text_tokens row 17: reference ['español'] vs engine ['espaÑol']"
+    assert f"| Tokenizer | 0/1 ok; inconsistent at 40 rows; first difference: {line} |" in md  # the matrix
+    assert f"| inconsistent ({line}) | inconsistent |" in md  # the operator's results table
+
+
 class Chromium:
     """Headless Chromium driven over --remote-debugging-pipe; one page, its console and its network errors."""
 
