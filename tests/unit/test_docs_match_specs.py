@@ -18,14 +18,10 @@ LABELS = ("native+adapter", "native", "custom")  # longest first: "native" is a 
 
 def _engine_names() -> list[str]:
     """The engines of this repository, from the engine registry: the one place this test reads it."""
-    try:
-        from src.bench.registry import engines  # the registry's new home
-    except ImportError:
-        from src.bench.run.engine import ENGINES as registry
-    else:
-        registry = engines()
+    from src.bench.registry import engines
+
     # engines added from outside the repository (e.g. a test plugin) have no column in the docs
-    return [name for name in registry if (ROOT / "src" / "engines" / name / "operators").is_dir()]
+    return [name for name in engines() if (ROOT / "src" / "engines" / name / "operators").is_dir()]
 
 
 ENGINE_NAMES = _engine_names()
