@@ -5,7 +5,8 @@ transform against a hand-fused single-thread version of the same canonical seman
     python benchmarks/baseline.py [--rows 2000000] [--repeats 7]
 
 Targets (issue 6): ratio <= 1.1 per operator; StandardScaler and MinMaxScaler >= 3e8 float64 values/s on one
-thread; memory peak <= 3x the input size.
+thread; memory peak <= 3x the input size. Each row says ok or which target it MISSes; the exit code is 0 when
+every operator meets its targets, 1 when one misses.
 """
 
 from __future__ import annotations
@@ -140,7 +141,25 @@ def peak_extra_bytes(fn) -> int:
     return peak
 
 
-def main() -> None:
+RATIO_TARGET = 1.1  # engine time / hand-written time
+VALUES_PER_S_TARGET = 3e8  # StandardScaler and MinMaxScaler, float64 values per second on one thread
+MEMORY_TARGET = 3.0  # peak extra memory / input size
+THROUGHPUT_TARGETED = ("StandardScaler", "MinMaxScaler")
+
+
+def missed_targets(label: str, ratio: float, values_per_s: float, memory: float) -> list[str]:
+    """The targets a row misses, by name (empty: all met)."""
+    missed = []
+    if ratio > RATIO_TARGET:
+        missed.append(f"ratio > {RATIO_TARGET}")
+    if label in THROUGHPUT_TARGETED and values_per_s < VALUES_PER_S_TARGET:
+        missed.append(f"values/s < {VALUES_PER_S_TARGET:.0e}")
+    if memory > MEMORY_TARGET:
+        missed.append(f"memory > {MEMORY_TARGET:g}x")
+    return missed
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=lambda s: int(float(s)), default=2_000_000)
     parser.add_argument("--text-rows", type=lambda s: int(float(s)), default=200_000)
@@ -177,7 +196,8 @@ def main() -> None:
         f"numpy engine vs hand-written numpy, single thread, {args.rows:,} rows ({args.text_rows:,} documents), "
         f"median of {args.repeats} alternating runs"
     )
-    print(f"{'operator':<16} {'engine s':>10} {'hand s':>10} {'ratio':>7} {'values/s':>10} {'mem/input':>10}")
+    print(f"{'operator':<16} {'engine s':>10} {'hand s':>10} {'ratio':>7} {'values/s':>10} {'mem/input':>10}  target")
+    missed_any = False
     with threadpool_limits(1):
         for label, frame, operator, hand, values in cases:
             if operator is None:
@@ -196,7 +216,12 @@ def main() -> None:
                 hand_times.append(timed(hand))
             e, h = statistics.median(engine_times), statistics.median(hand_times)
             mem = peak_extra_bytes(engine_fn) / input_bytes
-            print(f"{label:<16} {e:>10.4f} {h:>10.4f} {e / h:>7.2f} {values / e:>10.2e} {mem:>9.2f}x")
+            missed = missed_targets(label, e / h, values / e, mem)
+            missed_any = missed_any or bool(missed)
+            verdict = f"MISS ({', '.join(missed)})" if missed else "ok"
+            print(f"{label:<16} {e:>10.4f} {h:>10.4f} {e / h:>7.2f} {values / e:>10.2e} {mem:>9.2f}x  {verdict}")
+    print("targets: " + ("MISSED (exit 1)" if missed_any else "all met"))
+    return 1 if missed_any else 0
 
 
 def _input_bytes(frame, operator) -> int:
@@ -217,4 +242,4 @@ def _input_bytes(frame, operator) -> int:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

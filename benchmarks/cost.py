@@ -11,6 +11,9 @@ as extrapolations, since no more than 2 cores were measured:
   alone is above numpy's time, no core count is enough; if the second core did not help, nothing can be fitted.
 - CPU-work bound: the engine's process-tree CPU-seconds per repetition at 1 core over numpy's time; with
   perfect scaling and no coordination at all, fewer cores than this cannot be enough.
+
+It has no target to meet (it is a reading aid for docs/results.md), so it exits 0 whenever it prints the
+table; 2 when its input is unusable (a missing file, or files without a cell it can use).
 """
 
 from __future__ import annotations
@@ -133,7 +136,7 @@ def main() -> int:
     rows = cost_rows(read_records(args.sweeps))
     if not rows:
         print("cost.py: no cell has numpy, 1-core and 2-core records of the same operator and size", file=sys.stderr)
-        return 1
+        return 2
     print_table(rows, args.markdown)
     return 0
 

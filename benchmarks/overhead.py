@@ -11,7 +11,8 @@ directly and ends with the same action (arrays exist / Spark `write.format("noop
 Like prepbench's operators, whose transform may be given other data than their fit, the hand-written Spark
 scripts build the transform from the input DataFrame again instead of reusing the frame the fit was given.
 Printed per cell: median prepbench and hand seconds, the median of the pairwise ratios A/B and of the
-differences A-B. Target (issue 6): ratio <= 1.02 or |difference| <= 10 ms.
+differences A-B. Target (issue 6): ratio <= 1.02 or |difference| <= 10 ms. Exit code: 0 when every cell meets
+the target, 1 when a cell misses it or an engine's child process failed (its cells are then unmeasured).
 """
 
 from __future__ import annotations
@@ -305,7 +306,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
               f"{r['median_ratio']:>7.3f} {1000 * r['median_diff_s']:>9.1f}  {'ok' if r['meets_target'] else 'MISS'}")
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=float, default=1e6)
     parser.add_argument("--repeats", type=int, default=5)
@@ -317,19 +318,29 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure_engine(args.child, Path(args.input), args.repeats)))
-        return
+        return 0
     path = dataset(int(args.rows), Path(args.data_dir))
     print(f"input: {path.name}, {args.repeats} alternating repetitions per side after one warm-up each")
-    rows = []
+    rows, failed = [], []
     for engine in args.engines:
         started = time.perf_counter()
         results = run_child(engine, path, args.repeats)
         print(f"{engine}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
         rows.extend(results)
+        if not results:
+            failed.append(engine)
     print_table(rows)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
+    missed = [f"{r['engine']} {r['operator']}" for r in rows if not r["meets_target"]]
+    if missed or failed:
+        print("target MISSED (exit 1): " + "; ".join(
+            ([f"over target: {', '.join(missed)}"] if missed else [])
+            + ([f"engine failed: {', '.join(failed)}"] if failed else [])))
+        return 1
+    print("target met by every cell")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
