@@ -12,7 +12,8 @@ import pytest
 
 from src.bench.errors import UserError
 from src.engines.ray.cluster_check import cluster_check
-from src.engines.ray.runtime import init_ray, run_on_every_node, shutdown_ray
+from src.engines.ray.preflight import run_on_every_node
+from src.engines.ray.runtime import init_ray, shutdown_ray
 from src.engines.ray.runtime_env import read_runtime_env_arg, requirement_name
 from tests.cluster import ray_fixtures
 from tests.cluster.ray_fixtures import HEAD_IP, ROLE_VAR, WORKER_IP, free_port

@@ -371,7 +371,7 @@ Last 50 lines of stdout:
 
 
 def test_explain_setup_error_keeps_pip_error_lines():
-    from src.engines.ray.runtime import explain_setup_error
+    from src.engines.ray.explain import explain_setup_error
 
     line = explain_setup_error(PIP_FAILURE)
     assert line.startswith("pip install failed on node 10.0.0.2: ERROR: Could not find a version")
@@ -379,7 +379,7 @@ def test_explain_setup_error_keeps_pip_error_lines():
 
 
 def test_explain_setup_error_conda_and_virtualenv_and_fallback():
-    from src.engines.ray.runtime import explain_setup_error
+    from src.engines.ray.explain import explain_setup_error
 
     conda = "[Node 1.2.3.4] Traceback\nValueError: Could not find Conda executable at conda."
     assert "conda is not installed on the cluster nodes" in explain_setup_error(conda)

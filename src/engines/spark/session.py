@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from src.bench.errors import UserError
+from src.engines import netprobe
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -38,6 +39,7 @@ REACHABILITY_TIMEOUT_S = 3.0
 ANSWER_TIMEOUT_S = 10.0  # a Spark master answers the RPC probe in milliseconds; this allows for a busy one
 _RPC_REQUEST, _RPC_RESPONSE, _RPC_FAILURE = 3, 4, 5  # org.apache.spark.network.protocol.Message.Type ids
 _PROBE_ID = 0x70726570  # request id of the probe ("prep")
+_ANSWER_HEAD = 17  # bytes of an answer's frame header read: frame length (8), message type (1), request id (8)
 SHUFFLE_PARTITIONS_PER_CORE = 2
 LOG_LEVELS = ("ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF")
 
@@ -158,10 +160,11 @@ def check_master_reachable(spec: MasterSpec, timeout_s: float = REACHABILITY_TIM
     for host, port in spec.endpoints:
         resolve_host(host, "Spark master host")
         try:
-            with socket.create_connection((host, port), timeout=timeout_s) as sock:
-                problem = _spark_answer_problem(sock, answer_timeout_s)
-        except OSError as exc:
-            problem = _describe_socket_error(exc)
+            answer = netprobe.ask(host, port, _rpc_probe_frame(), _ANSWER_HEAD, timeout_s, answer_timeout_s)
+        except netprobe.Unreachable as exc:
+            problem = str(exc).lower()
+        else:
+            problem = _spark_answer_problem(answer, answer_timeout_s)
         if problem is None:
             return
         failures.append(f"{host}:{port} {problem}")
@@ -181,33 +184,17 @@ def _rpc_probe_frame() -> bytes:
     return struct.pack(">qbqi", 21 + len(body), _RPC_REQUEST, _PROBE_ID, len(body)) + body
 
 
-def _spark_answer_problem(sock: socket.socket, timeout_s: float) -> str | None:
-    """None when the peer answers like a Spark master, else why not. A closed connection or a TLS alert is
-    inconclusive (a master with RPC TLS may do that) and is left to Spark."""
-    sock.settimeout(timeout_s)
-    sock.sendall(_rpc_probe_frame())
-    head = b""
-    try:
-        while len(head) < 17:
-            chunk = sock.recv(17 - len(head))
-            if not chunk:
-                return None
-            head += chunk
-    except TimeoutError:
+def _spark_answer_problem(answer: bytes | None, timeout_s: float) -> str | None:
+    """None when the answer (see netprobe.ask) is a Spark master's, else why not. A closed connection or a TLS
+    alert is inconclusive (a master with RPC TLS may do that) and is left to Spark."""
+    if answer is None:
         return f"accepts connections but does not answer as a Spark master within {timeout_s:.0f} s"
-    if head[:1] == b"\x15":  # a TLS alert
+    if len(answer) < _ANSWER_HEAD or answer[:1] == b"\x15":  # closed early, or a TLS alert
         return None
-    _, kind, request_id = struct.unpack(">qbq", head)
+    _, kind, request_id = struct.unpack(">qbq", answer)
     if kind in (_RPC_RESPONSE, _RPC_FAILURE) and request_id == _PROBE_ID:
         return None
-    return f"answers, but not as a Spark master (it sent {head[:12]!r}...)"
-
-
-def _describe_socket_error(exc: OSError) -> str:
-    """Short reason for a failed connect, e.g. 'connection refused' or 'timed out'."""
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    return (exc.strerror or str(exc) or type(exc).__name__).lower()
+    return f"answers, but not as a Spark master (it sent {answer[:12]!r}...)"
 
 
 def driver_host_conf(driver_host: str) -> dict[str, str]:
