@@ -84,6 +84,9 @@ def _add_run_options(parser: argparse.ArgumentParser, output_default: str) -> No
         help="operator parameters as JSON; for several operators keyed by operator name",
     )
     parser.add_argument("--include-io", action="store_true", help="time loading the input inside every repetition")
+    add_split_options(parser)
+    parser.add_argument("--fit-input", metavar="PATH",
+                        help="fit the stateful operators on this file, transform --input (unseen categories occur)")
     parser.add_argument(
         "--check-rows",
         type=int,
@@ -96,6 +99,13 @@ def _add_run_options(parser: argparse.ArgumentParser, output_default: str) -> No
         action="store_true",
         help="exit 0 even when the output differs from the reference (still recorded)",
     )
+
+
+def add_split_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--split", type=float, metavar="FRACTION",
+                        help="fit on this fraction of the input's rows (the same seeded rows on every engine), "
+                        "transform every row")
+    parser.add_argument("--split-seed", type=int, default=0, metavar="N", help="seed of the --split rows (default 0)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout-per-cell", type=float, default=1800.0, help="seconds per cell (default 1800)")
     p.add_argument("--data-dir", default="data/cache", help="where generated datasets are cached")
     p.add_argument("--seed", type=int, default=42, help="seed of the generated data")
+    add_split_options(p)
     add_engine_options(p)
 
     p = command("report", "turn result files into Markdown and a self-contained HTML page with plots")

@@ -20,7 +20,7 @@ from typing import Any
 from src.bench.errors import UserError
 
 SCHEMA_VERSION = 1
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]  # src/bench/data/results.py -> the repository
 
 
 def tool_version() -> str:

@@ -95,6 +95,10 @@ def _child_args(args: argparse.Namespace, engine: str, operators: list[str]) -> 
         flags += ["--data-path", local_path(args.data_path)]
     if args.include_io:
         flags.append("--include-io")
+    if args.fit_input:
+        flags += ["--fit-input", local_path(args.fit_input)]
+    if args.split is not None:
+        flags += ["--split", f"{args.split!r}", "--split-seed", str(args.split_seed)]
     if args.save_output:
         target = Path(local_path(args.save_output))
         flags += ["--save-output", str(target.with_name(f"{target.stem}_{engine}{target.suffix}"))]
@@ -145,6 +149,7 @@ def _comparison(args: argparse.Namespace, engines: list[str], operators: list[st
         "baseline": BASELINE,
         "parameters": {
             "repeats": args.repeats, "warmup": args.warmup, "params": params, "include_io": args.include_io,
+            "fit_input": args.fit_input, "split": args.split, "split_seed": args.split_seed,
             "check_rows": args.check_rows, "timeout_seconds": args.timeout, "engine_flags": engine_flags(args),
         },
         "started_at": started,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from src.bench.data.results import append_jsonl, can_create_file, read_records
+from src.bench.data.split import check_fraction
 from src.bench.errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError
 from src.bench.report.tables import fmt_seconds
 from src.bench.run.child import failure_record, global_flags, run_child
@@ -39,9 +40,12 @@ class Cell:
     operator: str
     rows: int
     cols: int
+    split: float | None = None  # fit on this fraction of the rows (cells of older sweeps have none)
+    split_seed: int = 0
 
     def label(self) -> str:
-        return f"{self.engine} {self.operator} {self.rows:,}x{self.cols}"
+        split = "" if self.split is None else f" fit on {self.split:g}"
+        return f"{self.engine} {self.operator} {self.rows:,}x{self.cols}{split}"
 
 
 def main(args: argparse.Namespace) -> int:
@@ -54,8 +58,8 @@ def main(args: argparse.Namespace) -> int:
     _validate(args)
     warn_unused_engine_flags(args, engines)
     out = Path(args.out)
-    grid = [Cell(e, o, r, c) for c in sorted(set(args.cols)) for r in row_counts(args.rows)
-            for o in operators for e in engines]
+    grid = [Cell(e, o, r, c, args.split, args.split_seed) for c in sorted(set(args.cols))
+            for r in row_counts(args.rows) for o in operators for e in engines]
     records = _records(out)
     if records and not args.resume:
         raise UserError(f"{out} already holds {len(records)} cells; add --resume to continue that sweep, "
@@ -84,6 +88,8 @@ def row_counts(values: list[float]) -> list[int]:
 
 
 def _validate(args: argparse.Namespace) -> None:
+    if args.split is not None:
+        check_fraction(args.split)
     if min(args.cols) < 1:
         raise UserError(f"--cols takes numeric column counts of at least 1; got {min(args.cols)}")
     if args.repeats < 1 or args.warmup < 0:
@@ -149,13 +155,17 @@ def run_cell(cell: Cell, data: Path, args: argparse.Namespace) -> dict[str, Any]
     """One `prepbench run` in its own process; its record with the cell keys in front."""
     cli_args = [*global_flags(args), "run", "--engine", cell.engine, "--operator", cell.operator,
                 "--input", str(data), "--repeats", str(args.repeats), "--warmup", str(args.warmup),
-                *engine_flags(args, cell.engine)]
+                *split_flags(cell), *engine_flags(args, cell.engine)]
     with tempfile.TemporaryDirectory(prefix="prepbench-sweep-") as tmp:
         result = run_child(cli_args, Path(tmp), args.timeout_per_cell)
     record = result.record or failure_record(cell.engine, [cell.operator], "run", str(data), result,
                                              args.timeout_per_cell)
     return {"cell": asdict(cell), **record, "exit_code": result.exit_code, "cell_seconds": result.seconds,
             "sweep": {"seed": args.seed, "dataset": str(data)}}
+
+
+def split_flags(cell: Cell) -> list[str]:
+    return [] if cell.split is None else ["--split", f"{cell.split!r}", "--split-seed", str(cell.split_seed)]
 
 
 def _cell_line(cell: Cell, record: dict[str, Any]) -> str:

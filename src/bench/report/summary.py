@@ -93,6 +93,9 @@ def print_run(record: dict[str, Any], path: Path | None) -> None:
     if timing and "summary" in timing:  # a failed or interrupted run may hold only some repetitions
         s = timing["summary"]
         table.add_row("rows", f"{record['dataset']['rows']:,}")
+        fit = record["dataset"].get("fit_input")
+        if fit and fit.get("rows") is not None:
+            table.add_row("fitted on", f"{fit['rows']:,} rows of {fit['input']}")
         table.add_row("median time", f"{s['median']:.4f} s")
         table.add_row("IQR / min / max", f"{s['iqr']:.4f} / {s['min']:.4f} / {s['max']:.4f} s")
         table.add_row("fit / transform (median)",

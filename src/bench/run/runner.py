@@ -25,12 +25,14 @@ from src.bench.data.results import (
     utc_now,
     write_json_atomic,
 )
+from src.bench.data.split import check_fraction, split_file
 from src.bench.errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError, interrupt_requested
 from src.bench.registry import REFERENCE, create_engine, engine_version, facts
 from src.bench.run.consistency import compare_outputs, first_example, sample_rows
 from src.bench.run.engine import Engine
 from src.bench.run.facts import EngineOptions
 from src.bench.run.measure import ResourceSampler, summarize
+from src.bench.run.steps import apply_steps
 from src.bench.spec.plan import Step, output_columns, plan_pipeline
 
 log = logging.getLogger("prepbench")
@@ -51,6 +53,9 @@ class RunRequest:
     save_output: str | None = None
     allow_inconsistent: bool = False
     command: str = "run"
+    fit_input: str | None = None  # fit on this file, transform input_path
+    split: float | None = None  # fit on this fraction of the input's rows (a seeded row mask), transform all
+    split_seed: int = 0
     options: EngineOptions = field(default_factory=EngineOptions)
 
 
@@ -72,6 +77,10 @@ def validate_request(req: RunRequest) -> None:
         raise UserError(f"--save-output must end in .csv or .parquet, got {req.save_output}")
     if req.save_output:
         check_writable_file(req.save_output, "--save-output")
+    if req.fit_input and req.split is not None:
+        raise UserError("--fit-input and --split both choose the rows to fit on: give one of them")
+    if req.split is not None:
+        check_fraction(req.split)
 
 
 def request_from_args(args: argparse.Namespace, engine: str, operators: list[str], command: str) -> RunRequest:
@@ -93,6 +102,9 @@ def request_from_args(args: argparse.Namespace, engine: str, operators: list[str
         save_output=args.save_output,
         allow_inconsistent=args.allow_inconsistent,
         command=command,
+        fit_input=args.fit_input,
+        split=args.split,
+        split_seed=args.split_seed,
         options=options_from_args(args, f"prepbench-{'-'.join(operators)}"),
     )
 
@@ -103,12 +115,14 @@ def execute(req: RunRequest) -> RunOutcome:
     out_dir = ensure_writable_dir(req.output_dir)
     source = resolve_input(req.data_path or req.input_path)
     steps = plan_pipeline(req.operators, req.params_by_operator, source.schema)
+    fit_source = _fit_source(req, source, steps)
     engine = create_engine(req.engine, req.options)
     engine.check_options()  # a bad flag or an unreachable cluster fails in seconds, before any data is loaded
-    engine.check_input(source)
-    _warn_if_workers_may_not_see(source, req)
+    for each in [source] if fit_source is source else [source, fit_source]:
+        engine.check_input(each)
+        _warn_if_workers_may_not_see(each, req)
     labels = {s.name: engine.implementation(s.name, s) for s in steps}
-    reference = None if req.engine == REFERENCE else compute_reference(source, steps, req.check_rows)
+    reference = None if req.engine == REFERENCE else compute_reference(source, fit_source, steps, req.check_rows)
     started = utc_now()
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -118,7 +132,7 @@ def execute(req: RunRequest) -> RunOutcome:
         "operators": req.operators,
         "steps": [s.describe() for s in steps],
         "implementations": labels,
-        "dataset": _dataset_info(req, source),
+        "dataset": _dataset_info(req, source, fit_source),
         "parameters": {
             "repeats": req.repeats,
             "warmup": req.warmup,
@@ -126,12 +140,13 @@ def execute(req: RunRequest) -> RunOutcome:
             "check_rows": req.check_rows,
             "params": req.params_by_operator,
             "io_mode": req.options.io_mode,
+            "split": None if req.split is None else {"fraction": req.split, "seed": req.split_seed},
         },
         "started_at": started.isoformat(),
     }
     path = out_dir / run_file_name(req.engine, req.operators, started)
     try:
-        _measure(engine, source, steps, req, record, reference)
+        _measure(engine, source, fit_source, steps, req, record, reference)
     except UserError:
         raise
     except KeyboardInterrupt:
@@ -183,8 +198,27 @@ def condense(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def _dataset_info(req: RunRequest, source: InputSource) -> dict[str, Any]:
-    return {
+def _fit_source(req: RunRequest, source: InputSource, steps: list[Step]) -> InputSource:
+    """The input the stateful steps fit on: --fit-input, the --split rows of the input, or the input itself.
+    It must have the columns the steps read, of the same kinds."""
+    if req.split is not None:
+        return resolve_input(str(split_file(source, req.split, req.split_seed)))
+    if not req.fit_input:
+        return source
+    fit_source = resolve_input(req.fit_input)
+    for column in _needed_columns(steps):
+        kind = fit_source.schema.get(column)
+        if kind is None:
+            raise UserError(f"--fit-input {req.fit_input} has no column '{column}', which the steps read from "
+                            f"{source.path}; fit and transform inputs need the same columns")
+        if kind != source.schema[column]:
+            raise UserError(f"column '{column}' is {kind} in --fit-input {req.fit_input} but "
+                            f"{source.schema[column]} in {source.path}; give both inputs the same column types")
+    return fit_source
+
+
+def _dataset_info(req: RunRequest, source: InputSource, fit_source: InputSource) -> dict[str, Any]:
+    info = {
         "input": req.input_path,
         "data_path": req.data_path,
         "uri": source.uri,
@@ -192,6 +226,10 @@ def _dataset_info(req: RunRequest, source: InputSource) -> dict[str, Any]:
         "bytes": source.size_bytes,
         "columns": len(source.schema),
     }
+    if fit_source is not source:
+        info["fit_input"] = {"input": req.fit_input or "--split", "uri": fit_source.uri,
+                             "format": fit_source.format, "bytes": fit_source.size_bytes}
+    return info
 
 
 def _needed_columns(steps: list[Step]) -> list[str]:
@@ -199,9 +237,8 @@ def _needed_columns(steps: list[Step]) -> list[str]:
     return list(dict.fromkeys(c for s in steps for c in s.input_cols if c not in produced))
 
 
-def _measure(
-    engine: Engine, source: InputSource, steps: list[Step], req: RunRequest, record: dict, reference: Reference | None
-) -> None:
+def _measure(engine: Engine, source: InputSource, fit_source: InputSource, steps: list[Step], req: RunRequest,
+             record: dict, reference: Reference | None) -> None:
     columns = _needed_columns(steps)
     outputs = output_columns(steps)
     t0 = time.perf_counter()
@@ -212,22 +249,23 @@ def _measure(
     t0 = time.perf_counter()
     data = engine.load(source, columns)
     rows = engine.count(data)
+    fit_data = data
+    if fit_source is not source:
+        fit_data = engine.load(fit_source, columns)
+        record["dataset"]["fit_input"]["rows"] = engine.count(fit_data)
     load = time.perf_counter() - t0
     record["dataset"]["rows"] = rows
-    log.info("%s: loaded %s rows in %.2f s", engine.name, f"{rows:,}", load)
+    fitted = "" if fit_data is data else f" (fit on {record['dataset']['fit_input']['rows']:,} rows)"
+    log.info("%s: loaded %s rows%s in %.2f s", engine.name, f"{rows:,}", fitted, load)
 
     def repetition() -> tuple[float, float, Any]:
         start = time.perf_counter()
-        current = engine.load(source, columns) if req.include_io else data
-        fit_seconds = 0.0
-        for step in steps:
-            state = None
-            if step.spec.stateful:
-                t = time.perf_counter()
-                state = engine.fit(step, current)
-                fit_seconds += time.perf_counter() - t
-            current = engine.transform(step, state, current)
-        result = engine.materialize(current, outputs)
+        current, current_fit = data, fit_data
+        if req.include_io:
+            current = engine.load(source, columns)
+            current_fit = current if fit_source is source else engine.load(fit_source, columns)
+        transformed, fit_seconds = apply_steps(engine, steps, current_fit, current)
+        result = engine.materialize(transformed, outputs)
         return time.perf_counter() - start, fit_seconds, result
 
     warmups, totals, fits, result = [], [], [], None
@@ -302,13 +340,14 @@ class Reference:
     seconds: float
 
 
-def compute_reference(source: InputSource, steps: list[Step], limit: int) -> Reference:
+def compute_reference(source: InputSource, fit_source: InputSource, steps: list[Step], limit: int) -> Reference:
     """Run the oracle before the engine under test starts: a data problem (nulls where an operator cannot take
     them, an all-null column) is then one clear error, and only the sampled rows stay in memory while the engine
     is measured."""
     t0 = time.perf_counter()
-    rows, outputs = reference_outputs(source, steps, _needed_columns(steps), _checked_columns(steps), limit)
-    log.info("numpy reference computed in %.2f s", time.perf_counter() - t0)
+    rows, outputs = reference_outputs(source, fit_source, steps, _needed_columns(steps), _checked_columns(steps),
+                                      limit)
+    log.info("%s reference computed in %.2f s", REFERENCE, time.perf_counter() - t0)
     return Reference(rows, sample_rows(rows, limit), outputs, time.perf_counter() - t0)
 
 
@@ -338,15 +377,13 @@ def _check(engine: Engine, steps: list[Step], result: Any, rows: int, reference:
     return verdict
 
 
-def reference_outputs(
-    source: InputSource, steps: list[Step], columns: list[str], wanted: list[str], limit: int
-) -> tuple[int, dict[str, Any]]:
-    """The numpy engine's outputs of the same steps on the same input (the oracle): row count, sampled rows."""
+def reference_outputs(source: InputSource, fit_source: InputSource, steps: list[Step], columns: list[str],
+                      wanted: list[str], limit: int) -> tuple[int, dict[str, Any]]:
+    """The reference engine's outputs of the same steps on the same inputs (the oracle): row count, sampled rows."""
     ref = create_engine(REFERENCE, EngineOptions())
-    current = ref.load(source, columns)
-    for step in steps:
-        state = ref.fit(step, current) if step.spec.stateful else None
-        current = ref.transform(step, state, current)
+    data = ref.load(source, columns)
+    fit_data = data if fit_source is source else ref.load(fit_source, columns)
+    current, _ = apply_steps(ref, steps, fit_data, data)
     rows = ref.count(current)
     return rows, ref.collect(current, wanted, sample_rows(rows, limit))
 
