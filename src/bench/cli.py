@@ -167,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout-per-cell", type=float, default=1800.0, help="seconds per cell (default 1800)")
     p.add_argument("--data-dir", default="data/cache", help="where generated datasets are cached")
     p.add_argument("--seed", type=int, default=42, help="seed of the generated data")
+    p.add_argument("--profile", choices=("tabular", "text", "wide"),
+                   help="generate the datasets from this data profile (see: prepbench data generate --help), with "
+                   "--cols num_* columns (default: 8 num_*, 2 miss_*, 2 cat_*, text)")
+    p.add_argument("--cardinality", type=int, help="distinct values per cat_* column of the generated data")
+    p.add_argument("--skew", type=float, help="Zipf exponent of the generated category frequencies (default 0.8)")
     add_split_options(p)
     add_engine_options(p)
 
@@ -179,20 +184,42 @@ def build_parser() -> argparse.ArgumentParser:
     data_sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True, parser_class=Parser)
     g = data_sub.add_parser(
         "generate",
-        help="write a seeded synthetic dataset (.csv or .parquet)",
-        description="write a seeded synthetic dataset (.csv or .parquet)",
+        help="write a seeded synthetic dataset (.csv, .parquet or a directory of Parquet parts)",
+        description="write a seeded synthetic dataset (.csv, .parquet or a directory of Parquet parts), "
+        "generated in chunks so any size fits in bounded memory; columns, options and profiles: docs/data.md",
     )
     _add_log_options(g, top=False)
+    g.add_argument("--profile", choices=("tabular", "text", "wide"),
+                   help="preset options (explicit options override them): tabular = CTR-style, 13 miss_* numeric "
+                   "columns with nulls and 26 skewed cat_* columns of cardinality 10,000 with nulls; text = "
+                   "reviews-style Unicode documents, num_rating, big_0 timestamp, 2 cat_* with nulls; "
+                   "wide = 1,000 num_* columns")
     g.add_argument("--rows", type=lambda s: int(float(s)), default=1000, help="rows (default 1000; 1e6 allowed)")
-    g.add_argument("--numeric", type=int, default=4, help="numeric columns num_0.. (default 4)")
-    g.add_argument("--categorical", type=int, default=2, help="string columns cat_0.. (default 2)")
-    g.add_argument("--cardinality", type=int, default=20, help="distinct values per categorical column (default 20)")
-    g.add_argument("--text", action="store_true", help="add a 'text' column of documents")
-    g.add_argument("--vocab-size", type=int, default=2000, help="distinct words in the text (default 2000)")
-    g.add_argument("--missing-rate", type=float, default=0.0, help="share of nulls in the miss_* columns")
-    g.add_argument("--missing-cols", type=int, default=2, help="columns miss_0.. with nulls when --missing-rate > 0")
+    g.add_argument("--numeric", type=int, help="numeric columns num_0.. (default 4)")
+    g.add_argument("--categorical", type=int, help="string columns cat_0.. (default 2)")
+    g.add_argument("--cardinality", type=int,
+                   help="distinct values per categorical column, up to 10,000,000 (default 20)")
+    g.add_argument("--skew", type=float, help="Zipf exponent of the category frequencies (default 0.8; 0 = uniform)")
+    g.add_argument("--categorical-null-rate", type=float,
+                   help="share of nulls in the cat_* columns and in the text column (default 0)")
+    g.add_argument("--text", action=argparse.BooleanOptionalAction, help="add a 'text' column of documents")
+    g.add_argument("--unicode", action=argparse.BooleanOptionalAction,
+                   help="Unicode text (Greek, Cyrillic, accented Latin, CJK, emoji, U+00A0 inside tokens; "
+                   "lognormal lengths, empty and whitespace-only documents) and Unicode/emoji/empty categories")
+    g.add_argument("--vocab-size", type=int, help="distinct words in the text (default 2000; 100,000 with --unicode)")
+    g.add_argument("--missing-rate", type=float, help="share of nulls in the miss_* columns (default 0)")
+    g.add_argument("--missing-cols", type=int, help="columns miss_0.. with nulls when --missing-rate > 0 (default 2)")
+    g.add_argument("--offset-cols", type=int,
+                   help="columns big_0.. with a large offset and a small spread: epoch seconds ~1.7e9 (even) and "
+                   "increasing ids ~1e12 (odd) (default 0)")
+    g.add_argument("--rating", action=argparse.BooleanOptionalAction, help="add num_rating, 1-5 stars")
     g.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    g.add_argument("--output", required=True, help="output path ending in .csv or .parquet")
+    g.add_argument("--chunk-rows", type=lambda s: int(float(s)),
+                   help="rows per chunk, Parquet row group or part file (default: 1,048,576, fewer for wide rows); "
+                   "never changes the data")
+    g.add_argument("--output", required=True,
+                   help="output path: .csv, .parquet, or a directory ending in / (e.g. data/big.parquet/) that "
+                   "gets part-00000.parquet, ...")
 
     cluster = command("cluster", "cluster tools")
     cluster_sub = cluster.add_subparsers(
@@ -239,27 +266,26 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     import time
 
-    from src.bench.data.generate import DatasetSpec, generate_table, write_table
-    from src.bench.data.results import check_writable_file
+    from src.bench.data.generate import SPEC_FIELDS, build_spec, check_output, output_kind, write_dataset
 
-    check_writable_file(args.output, "--output")  # before generating: a big dataset takes a while
-    spec = DatasetSpec(
-        rows=args.rows,
-        numeric=args.numeric,
-        categorical=args.categorical,
-        cardinality=args.cardinality,
-        text=args.text,
-        vocab_size=args.vocab_size,
-        missing_rate=args.missing_rate,
-        missing_cols=args.missing_cols,
-        seed=args.seed,
-    )
+    check_output(args.output)  # before generating: a big dataset takes a while
+    spec = build_spec(args.profile, **{name: getattr(args, name) for name in SPEC_FIELDS})
+    spec.validate()
+    if args.chunk_rows is not None and args.chunk_rows < 1:
+        raise UserError(f"--chunk-rows must be at least 1, got {args.chunk_rows}")
+    kind = output_kind(args.output)
+    if kind == "csv" and (spec.categorical_null_rate > 0 or spec.unicode):
+        logging.getLogger("prepbench").warning(
+            "CSV keeps neither nulls in string columns (read back as empty strings) nor, for prepbench's CSV "
+            "reader, line breaks inside documents; write .parquet to keep them")
     t0 = time.perf_counter()
-    table = generate_table(spec)
-    write_table(table, args.output)
+    written = write_dataset(spec, args.output, chunk_rows=args.chunk_rows, progress=spec.rows >= 1_000_000)
+    names = written.columns
+    shown = ", ".join(names) if len(names) <= 30 else f"{', '.join(names[:5])}, ..., {', '.join(names[-3:])}"
+    parts = f" in {written.files} part files" if kind == "dir" else ""
     print(
-        f"wrote {args.output}: {table.num_rows:,} rows x {table.num_columns} columns "
-        f"({', '.join(table.column_names)}) in {time.perf_counter() - t0:.1f} s"
+        f"wrote {args.output}: {written.rows:,} rows x {len(names)} columns ({shown}){parts} "
+        f"in {time.perf_counter() - t0:.1f} s"
     )
     return 0
 

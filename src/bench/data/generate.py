@@ -499,7 +499,7 @@ class _RealisticColumns:
         self.makers.append((name, partial(self._column, name, block_maker)))
 
     def _column(self, name: str, block_maker: Callable[[np.random.Generator, int, int], pa.Array], start: int,
-                stop: int) -> pa.Array:
+                stop: int) -> pa.Array | pa.ChunkedArray:
         """Rows [start, stop) of a column: the blocks that hold them, each from its own stream, sliced."""
         parts = []
         for block in range(start // BLOCK_ROWS, (stop - 1) // BLOCK_ROWS + 1):
@@ -508,7 +508,7 @@ class _RealisticColumns:
             values = block_maker(_block_rng(self.spec.seed, name, block), b0, b1 - b0)
             lo, hi = max(start, b0) - b0, min(stop, b1) - b0
             parts.append(values if (lo, hi) == (0, b1 - b0) else values.slice(lo, hi - lo))
-        return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+        return parts[0] if len(parts) == 1 else pa.chunked_array(parts)  # no copy: one row group still
 
     def _nulls(self, g: np.random.Generator, first_row: int, k: int, rate: float) -> np.ndarray | None:
         """A null mask at the rate (drawn last in the block, so it never shifts the values); row 0 is kept."""
@@ -704,6 +704,7 @@ def write_dataset(spec: DatasetSpec, path: str, chunk_rows: int | None = None, p
                 for files, chunk in enumerate(chunks, 1):
                     _write_parquet_file(chunk, tmp / f"part-{files - 1:05d}.parquet")
                     advance(chunk.num_rows)
+                    del chunk  # not alive while the next chunk is generated
                 _replace_dir(tmp, target)
             else:
                 files = 1
@@ -741,6 +742,7 @@ def _stream_file(chunks: Iterator[pa.Table], tmp: Path, kind: str, advance: Call
             else:
                 writer.write_table(chunk, row_group_size=max(chunk.num_rows, 1))
             advance(chunk.num_rows)
+            del chunk  # not alive while the next chunk is generated
     finally:
         if writer is not None:
             writer.close()
@@ -771,8 +773,14 @@ class _progress:
         if not self.enabled:
             return lambda rows: None
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-            TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.bar = Progress(TextColumn("generate"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
                             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),

@@ -1,7 +1,8 @@
 """`prepbench sweep`: engines x operators x rows x columns, one process per cell, one JSONL line per cell.
 
-Datasets (numeric=cols, 2 categorical, text, 10% missing, the given seed) are generated once and cached as
-Parquet in --data-dir under DatasetSpec.cache_key(), so a rerun or a resume reads the same bytes. A finished
+Datasets (numeric=cols, 2 categorical, text, 10% missing, the given seed; or a --profile's with cols num_*
+columns, see dataset()) are generated once and cached as Parquet in --data-dir under DatasetSpec.cache_key(), so
+a rerun or a resume reads the same bytes; --resume refuses an --out recorded with other data options. A finished
 cell is appended as one whole, fsynced line carrying its keys (engine, operator, rows, cols) and its status, so
 killing the sweep loses at most the cell that was running. A cell that fails or times out (its whole process
 group is killed) is recorded with its error and the sweep goes on. Ctrl-C stops the running cell (its engine is
@@ -64,6 +65,7 @@ def main(args: argparse.Namespace) -> int:
     if records and not args.resume:
         raise UserError(f"{out} already holds {len(records)} cells; add --resume to continue that sweep, "
                         "or choose another --out")
+    check_dataset_options(records, args, out)
     done = finished_cells(records, args.retry_failed)
     todo = [c for c in grid if c not in done]
     print(f"sweep: {len(grid)} cells, {len(grid) - len(todo)} already in {out}, {len(todo)} to run")
@@ -140,15 +142,47 @@ def _run_cells(todo: list[Cell], args: argparse.Namespace, out: Path) -> None:
 
 
 def dataset(cell: Cell, args: argparse.Namespace) -> Path:
-    """The cell's generated dataset, from the cache or generated once (written atomically)."""
-    from src.bench.data.generate import DatasetSpec, generate_table, write_table
+    """The cell's generated dataset, from the cache or generated once (streamed in chunks, written atomically).
 
-    spec = DatasetSpec(rows=cell.rows, numeric=cell.cols, categorical=2, text=True, missing_rate=0.1,
-                       seed=args.seed)
+    Without --profile, --cardinality or --skew: today's dataset (cell.cols num_*, 2 miss_* at 10% nulls, 2 cat_*,
+    text), byte for byte. With --profile: that profile's dataset with cell.cols num_* columns; --cardinality and
+    --skew override the profile's (or today's) values."""
+    from src.bench.data.generate import build_spec, write_dataset
+
+    options = dataset_options(args)
+    base = {} if options["profile"] else {"categorical": 2, "text": True, "missing_rate": 0.1}
+    spec = build_spec(options["profile"], rows=cell.rows, numeric=cell.cols, seed=args.seed,
+                      cardinality=options["cardinality"], skew=options["skew"], **base)
+    spec.validate()
     path = Path(args.data_dir).resolve() / f"{spec.cache_key()}.parquet"
     if not path.exists():
-        write_table(generate_table(spec), str(path))
+        write_dataset(spec, str(path))
     return path
+
+
+def dataset_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options that choose the generated data, as recorded in each cell's `sweep` section (None: default)."""
+    return {"profile": getattr(args, "profile", None), "cardinality": getattr(args, "cardinality", None),
+            "skew": getattr(args, "skew", None)}
+
+
+def check_dataset_options(records: list[dict[str, Any]], args: argparse.Namespace, out: Path) -> None:
+    """Refuse bad data options before any cell runs, and a --resume that would mix datasets: the cell key
+    (engine, operator, rows, cols) does not name the data, so a sweep whose --seed, --profile, --cardinality or
+    --skew differ from the recorded cells' is refused."""
+    from src.bench.data.generate import build_spec
+
+    options = dataset_options(args)
+    build_spec(options["profile"], rows=1, numeric=1, cardinality=options["cardinality"],
+               skew=options["skew"]).validate()
+    wanted = {"seed": args.seed, **dataset_options(args)}
+    for record in records:
+        section = record.get("sweep") or {}
+        recorded = {k: section.get(k, 42 if k == "seed" else None) for k in wanted}
+        if recorded != wanted:
+            differ = ", ".join(f"--{k} {recorded[k]} (now {wanted[k]})" for k in wanted if recorded[k] != wanted[k])
+            raise UserError(f"{out} holds cells generated with other data: {differ}; resume with the same data "
+                            "options or choose another --out")
 
 
 def run_cell(cell: Cell, data: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -161,7 +195,7 @@ def run_cell(cell: Cell, data: Path, args: argparse.Namespace) -> dict[str, Any]
     record = result.record or failure_record(cell.engine, [cell.operator], "run", str(data), result,
                                              args.timeout_per_cell)
     return {"cell": asdict(cell), **record, "exit_code": result.exit_code, "cell_seconds": result.seconds,
-            "sweep": {"seed": args.seed, "dataset": str(data)}}
+            "sweep": {"seed": args.seed, "dataset": str(data), **dataset_options(args)}}
 
 
 def split_flags(cell: Cell) -> list[str]:
