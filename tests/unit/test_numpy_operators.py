@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from src.bench.errors import UserError
 from src.bench.run.facts import EngineOptions
-from src.bench.spec.operators import INDEX, NUMERIC, STRING, VECTOR
+from src.bench.spec.operators import INDEX, INTEGER, NUMERIC, STRING, VECTOR
 from src.bench.spec.plan import plan_pipeline
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.numpy.frame import Frame
@@ -287,3 +287,109 @@ def test_planner_applies_and_defaults_parameters() -> None:
 def test_planner_errors_name_the_problem(operators, params, message) -> None:
     with pytest.raises(UserError, match=message):
         plan_pipeline(operators, params, SCHEMA)
+
+
+# Categorical columns on real tables: nulls, the empty string, characters beyond U+FFFF, integer and boolean
+# categories. Code points: "a" 0x61 < U+E000 < "～" U+FF5E < U+FFFF < "𐀀" U+10000 < "😀" U+1F600 (UTF-16 would
+# put the last two first: their surrogates D800/D83D sort below E000).
+BEYOND_BMP = ["\U0001F600", "\uff5e", "\uffff", "\ue000", "\U00010000", "a", "b\U0001F600", "b\uff5e"]
+
+
+def test_string_indexer_null_is_null_and_never_a_category() -> None:
+    train = frame(cat_0=["b", None, "a", "b", None])
+    assert np.array_equal(apply("StringIndexer", train)["cat_0_index"], [1.0, np.nan, 0.0, 1.0, np.nan],
+                          equal_nan=True)
+    out = apply("OneHotEncoder", train)["cat_0_onehot"]
+    assert out.shape == (5, 2) and dense(out) == [[0, 1], [0, 0], [1, 0], [0, 1], [0, 0]]  # K = 2: a, b
+
+
+def test_empty_string_is_a_category_like_any_other() -> None:
+    train = frame(cat_0=["", "a", "", "B"])  # "" < "B" < "a"
+    assert apply("StringIndexer", train)["cat_0_index"].tolist() == [0.0, 2.0, 0.0, 1.0]
+    out = apply("OneHotEncoder", train, apply_to=frame(cat_0=["a", "", "z"]))["cat_0_onehot"]
+    assert out.shape == (3, 3) and dense(out) == [[0, 0, 1], [1, 0, 0], [0, 0, 0]]
+
+
+def test_categories_beyond_the_bmp_sort_by_code_point() -> None:
+    # sorted: a, b～, b😀, U+E000, ～, U+FFFF, 𐀀, 😀
+    train = frame(cat_0=BEYOND_BMP)
+    assert apply("StringIndexer", train)["cat_0_index"].tolist() == [7.0, 4.0, 5.0, 3.0, 6.0, 0.0, 2.0, 1.0]
+    onehot = apply("OneHotEncoder", train)["cat_0_onehot"]
+    assert onehot.shape == (8, 8) and onehot.indices.tolist() == [7, 4, 5, 3, 6, 0, 2, 1]
+
+
+def test_integer_and_boolean_categories_sort_numerically() -> None:
+    kinds = {"cat_0": INTEGER, "flag": INTEGER}
+    # integers: -1 < 2 < 9 < 10 (as strings "10" < "2" < "9" would be wrong); booleans (0/1): false < true
+    train = frame(cat_0=[10, 9, 2, None, 10, -1], flag=[True, False, None, True, False, False])
+    index = apply("StringIndexer", train, {"input_cols": ["cat_0", "flag"]}, kinds=kinds)
+    assert np.array_equal(index["cat_0_index"], [3.0, 2.0, 1.0, np.nan, 3.0, 0.0], equal_nan=True)
+    assert np.array_equal(index["flag_index"], [1.0, 0.0, np.nan, 1.0, 0.0, 0.0], equal_nan=True)
+    onehot = apply("OneHotEncoder", train, {"input_cols": ["cat_0", "flag"]}, kinds=kinds)
+    assert onehot["cat_0_onehot"].shape == (6, 4) and onehot["flag_onehot"].shape == (6, 2)  # null not counted
+    assert dense(onehot["cat_0_onehot"]) == [[0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1],
+                                             [1, 0, 0, 0]]
+    assert dense(onehot["flag_onehot"]) == [[0, 1], [1, 0], [0, 0], [0, 1], [1, 0], [1, 0]]
+
+
+def test_unseen_and_null_at_transform_give_null_and_zero_rows() -> None:
+    kinds = {"cat_0": STRING, "num": INTEGER}
+    train = frame(cat_0=["x", "", "y"], num=[1, 5, 3])
+    test = frame(cat_0=["y", None, "q", ""], num=[5, 7, None, 1])
+    params = {"input_cols": ["cat_0", "num"]}  # a string and an integer column in one step
+    index = apply("StringIndexer", train, params, test, kinds)
+    assert np.array_equal(index["cat_0_index"], [2.0, np.nan, np.nan, 0.0], equal_nan=True)
+    assert np.array_equal(index["num_index"], [2.0, np.nan, np.nan, 0.0], equal_nan=True)
+    onehot = apply("OneHotEncoder", train, params, test, kinds)
+    assert dense(onehot["cat_0_onehot"]) == [[0, 0, 1], [0, 0, 0], [0, 0, 0], [1, 0, 0]]
+    assert dense(onehot["num_onehot"]) == [[0, 0, 1], [0, 0, 0], [0, 0, 0], [1, 0, 0]]
+
+
+def test_one_hot_encoder_k_counts_neither_null_nor_a_column_without_values() -> None:
+    train = frame(cat_0=["x", None, None, "y", None])
+    assert apply("OneHotEncoder", train)["cat_0_onehot"].shape == (5, 2)
+    empty = Frame({"cat_0": pa.array([None, None], pa.string())}, 2)
+    assert apply("OneHotEncoder", empty)["cat_0_onehot"].shape == (2, 0)
+    assert np.isnan(apply("StringIndexer", empty)["cat_0_index"]).all()
+
+
+def test_integer_pipeline_keeps_the_index_an_index() -> None:
+    # StringIndexer on integers, then OneHotEncoder on its index column (numbers 0..K-1, null for unseen)
+    steps = plan_pipeline(["StringIndexer", "OneHotEncoder"], {}, {"cat_0": INTEGER})
+    assert [s.input_kinds for s in steps] == [(INTEGER,), (INDEX,)]
+    train, test = frame(cat_0=[30, 4, None, 4]), frame(cat_0=[4, 30, 5, None])
+    fitted, applied = train, test
+    for step in steps:
+        state = ENGINE.fit(step, fitted)
+        fitted, applied = ENGINE.transform(step, state, fitted), ENGINE.transform(step, state, applied)
+    out = ENGINE.collect(applied, ["cat_0_index", "cat_0_index_onehot"], None)
+    assert np.array_equal(out["cat_0_index"], [0.0, 1.0, np.nan, np.nan], equal_nan=True)
+    assert dense(out["cat_0_index_onehot"]) == [[1, 0], [0, 1], [0, 0], [0, 0]]
+
+
+def test_an_integer_column_holding_a_fraction_is_refused() -> None:
+    # a CSV column typed integer from its first rows, with 2.5 further down
+    with pytest.raises(UserError, match="column 'cat_0' was read as integers but holds 2.5"):
+        apply("StringIndexer", frame(cat_0=[1, 2.5, None]), kinds={"cat_0": INTEGER})
+
+
+def test_planner_takes_integer_columns_as_categories_and_as_numbers() -> None:
+    schema = {**SCHEMA, "count": INTEGER, "flag": INTEGER}
+    [step] = plan_pipeline(["StringIndexer"], {"StringIndexer": {"input_cols": ["count", "cat_0"]}}, schema)
+    assert step.input_kinds == (INTEGER, STRING)
+    [step] = plan_pipeline(["StandardScaler"], {"StandardScaler": {"input_cols": ["num_0", "count"]}}, schema)
+    assert step.input_kinds == (NUMERIC, INTEGER)
+    steps = plan_pipeline(["StringIndexer", "OneHotEncoder"], {"StringIndexer": {"input_cols": ["flag"]}}, schema)
+    assert steps[1].input_cols == ("flag_index",) and steps[1].input_kinds == (INDEX,)
+    with pytest.raises(UserError, match="Tokenizer: column 'count' is integer, but Tokenizer needs string"):
+        plan_pipeline(["Tokenizer"], {"Tokenizer": {"input_cols": ["count"]}}, schema)
+
+
+@pytest.mark.parametrize("operator", ["StringIndexer", "OneHotEncoder"])
+def test_planner_refuses_a_float_column_as_categories_in_one_line(operator) -> None:
+    with pytest.raises(UserError) as error:
+        plan_pipeline([operator], {operator: {"input_cols": ["num_0"]}}, SCHEMA)
+    message = str(error.value)
+    assert f"column 'num_0' is numeric, but {operator} needs string or integer" in message
+    assert "floating-point numbers are not categories" in message
+    assert "store 'num_0' as integers or strings in the input" in message and "\n" not in message

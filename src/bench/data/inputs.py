@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from src.bench.errors import UserError
-from src.bench.spec.operators import NUMERIC, STRING
+from src.bench.spec.operators import INTEGER, NUMERIC, STRING
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 REMOTE_SCHEMES = ("s3", "s3a", "hdfs", "gs", "abfs")
@@ -27,7 +27,7 @@ class InputSource:
     scheme: str  # "local" or a remote scheme
     format: str  # "csv" | "parquet"
     size_bytes: int | None
-    schema: dict[str, str]  # column -> NUMERIC | STRING
+    schema: dict[str, str]  # column -> NUMERIC | INTEGER | STRING
 
     @property
     def is_local(self) -> bool:
@@ -77,17 +77,30 @@ def _size(p: Path) -> int:
     return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
 
 
-def kind_of_arrow_type(arrow_type) -> str | None:
-    """NUMERIC or STRING for the column types prepbench reads; None for anything else."""
+def kind_of_arrow_type(dtype) -> str | None:
+    """NUMERIC, INTEGER or STRING for the column types prepbench reads; None for anything else.
+
+    Integer and boolean columns are INTEGER: numbers for the numeric operators and categories, ordered
+    numerically, for StringIndexer and OneHotEncoder. A dictionary-encoded column (a pandas category written to
+    Parquet) has the kind of its values.
+    """
     import pyarrow as pa
 
-    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_null(arrow_type):
+    if pa.types.is_dictionary(dtype):
+        return kind_of_arrow_type(dtype.value_type)
+    if pa.types.is_integer(dtype) or pa.types.is_boolean(dtype):
+        return INTEGER
+    if pa.types.is_floating(dtype) or pa.types.is_null(dtype) or pa.types.is_decimal(dtype):
         return NUMERIC
-    if pa.types.is_decimal(arrow_type) or pa.types.is_boolean(arrow_type):
-        return NUMERIC
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or _is_string_view(dtype):
         return STRING
     return None
+
+
+def _is_string_view(arrow_type) -> bool:
+    import pyarrow as pa
+
+    return bool(getattr(pa.types, "is_string_view", lambda _: False)(arrow_type))
 
 
 def _infer_schema(uri: str, fmt: str, shown: str) -> dict[str, str]:
@@ -132,7 +145,7 @@ def csv_convert_options(schema: dict[str, str], columns: list[str] | None = None
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    types = {c: (pa.float64() if k == NUMERIC else pa.string()) for c, k in schema.items()}
+    types = {c: arrow_type(k) for c, k in schema.items()}
     return pcsv.ConvertOptions(column_types=types, include_columns=columns, strings_can_be_null=False)
 
 
@@ -175,6 +188,9 @@ def _first_line(exc: BaseException) -> str:
                 "always read); shorten the long field or convert the file to Parquet")
     if text and "invalid UTF8" in text[0]:
         return f"{text[0]}; convert the file to UTF-8"
+    if text and text[0].startswith("Integer value") and "not in range" in text[0]:
+        return (f"{text[0]}: integer columns are read as float64, exact up to 2^53; store a column of larger "
+                "integers (ids, hashes) as strings")
     return text[0] if text else type(exc).__name__
 
 
@@ -192,7 +208,7 @@ def read_arrow_table(source: InputSource, columns: list[str]):
             import pyarrow.parquet as pq
 
             table = pq.read_table(path, columns=columns, filesystem=filesystem)
-            return table.cast(pa.schema([(c, _arrow_type(source.schema[c])) for c in columns]))
+            return table.cast(pa.schema([(c, arrow_type(source.schema[c])) for c in columns]))
         import pyarrow.csv as pcsv
 
         stream = filesystem.open_input_stream(path) if filesystem else path
@@ -203,7 +219,9 @@ def read_arrow_table(source: InputSource, columns: list[str]):
         raise UserError(f"cannot read {source.path}: {_first_line(exc)}") from None
 
 
-def _arrow_type(kind: str):
+def arrow_type(kind: str):
+    """The Arrow type every engine holds a column of this kind in: float64 for numbers (integers and booleans
+    too: 0 and 1; a cast that would round an integer beyond +-2^53 is refused), else string."""
     import pyarrow as pa
 
-    return pa.float64() if kind == NUMERIC else pa.string()
+    return pa.float64() if kind in (NUMERIC, INTEGER) else pa.string()

@@ -17,12 +17,19 @@ from src.bench.errors import UserError
 
 # Kinds of column an operator reads or writes.
 NUMERIC = "numeric"  # float64, null allowed only where an operator says so (Imputer input)
+# An integer or boolean column of the input: numbers wherever numeric columns are accepted, and categories for
+# StringIndexer and OneHotEncoder (ordered numerically, false < true). Every engine holds it as float64, exact
+# because the loaders refuse integers beyond +-2^53.
+INTEGER = "integer"
 STRING = "string"  # categorical values or text documents
 INDEX = "index"  # 0-based integer category index, null for unseen values
 TOKENS = "tokens"  # list of strings
 VECTOR = "vector"  # sparse vector of float64 (one-hot, term frequencies, tf-idf)
 
-COLUMN_KINDS = (NUMERIC, STRING, INDEX, TOKENS, VECTOR)
+COLUMN_KINDS = (NUMERIC, INTEGER, STRING, INDEX, TOKENS, VECTOR)
+# Kinds a column of another kind also counts as: an integer column is numeric too.
+ALSO_ACCEPTED_AS = {INTEGER: (NUMERIC,)}
+CATEGORY_KINDS = (STRING, INTEGER)  # the column kinds whose values are categories
 
 
 @dataclass(frozen=True)
@@ -174,7 +181,7 @@ OPERATORS: dict[str, OperatorSpec] = {
             name="StringIndexer",
             kind="stateful",
             description="0-based rank of the value among the sorted distinct training values; unseen -> null",
-            input_kinds=(STRING,),
+            input_kinds=CATEGORY_KINDS,
             output_kind=INDEX,
             default_inputs=("cat_*",),
             output_suffix="index",
@@ -184,7 +191,7 @@ OPERATORS: dict[str, OperatorSpec] = {
             name="OneHotEncoder",
             kind="stateful",
             description="K-dim 0/1 sparse vector over the sorted distinct training values; unseen/null -> zeros",
-            input_kinds=(STRING, INDEX),
+            input_kinds=(*CATEGORY_KINDS, INDEX),
             output_kind=VECTOR,
             default_inputs=("cat_*",),
             output_suffix="onehot",

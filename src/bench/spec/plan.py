@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from src.bench.errors import UserError
-from src.bench.spec.operators import OPERATORS, OperatorSpec, get_operator
+from src.bench.spec.operators import ALSO_ACCEPTED_AS, INTEGER, NUMERIC, OPERATORS, OperatorSpec, get_operator
 
 
 @dataclass(frozen=True)
@@ -75,31 +75,43 @@ def _plan_operator(spec: OperatorSpec, given: dict, schema: dict[str, str], prev
     params = spec.resolve_params(given)
     inputs = _input_columns(spec, given.get("input_cols"), schema, previous)
     kinds = {schema[c] for c in inputs}
-    if len(kinds) > 1:
-        raise UserError(
-            f"{spec.name}: input columns mix kinds ({', '.join(f'{c}: {schema[c]}' for c in inputs)}); "
-            "give columns of one kind in input_cols"
-        )
-    kind = kinds.pop()
+    refused = [c for c in inputs if not accepts(spec, schema[c])]
     steps: list[Step] = []
-    if kind not in spec.input_kinds:
+    if refused:
+        # Columns of kinds the operator reads may mix (a float and an integer column, string and integer
+        # categories): each engine handles each column by its own kind. A prerequisite runs on one kind only.
+        kind = schema[refused[0]]
         before = spec.prerequisites.get(kind)
-        if before is None:
+        if before is not None and len(kinds) > 1:
             raise UserError(
-                f"{spec.name}: column '{inputs[0]}' is {kind}, but {spec.name} needs "
-                f"{' or '.join(spec.input_kinds)} columns; choose other columns with --params "
-                f"'{{\"input_cols\": [...]}}'"
+                f"{spec.name}: input columns mix kinds ({', '.join(f'{c}: {schema[c]}' for c in inputs)}); "
+                "give columns of one kind in input_cols"
             )
+        if before is None:
+            raise UserError(_wrong_kind(spec, refused[0], kind))
         steps = [
             _implicit(s) for s in _plan_operator(OPERATORS[before], {"input_cols": inputs}, schema, None)
         ]
         for s in steps:
             schema.update(dict.fromkeys(s.output_cols, s.spec.output_kind))
         inputs = list(steps[-1].output_cols)
-        kind = steps[-1].spec.output_kind
     outputs = _output_columns(spec, given.get("output_cols"), inputs, schema)
     steps.append(Step(spec, params, tuple(inputs), tuple(outputs), tuple(schema[c] for c in inputs)))
     return steps
+
+
+def accepts(spec: OperatorSpec, kind: str) -> bool:
+    """Whether the operator reads a column of this kind as it is (an integer column is also numeric)."""
+    return kind in spec.input_kinds or any(k in spec.input_kinds for k in ALSO_ACCEPTED_AS.get(kind, ()))
+
+
+def _wrong_kind(spec: OperatorSpec, column: str, kind: str) -> str:
+    needs = f"{spec.name}: column '{column}' is {kind}, but {spec.name} needs {' or '.join(spec.input_kinds)} columns"
+    choose = "choose other columns with --params '{\"input_cols\": [...]}'"
+    if kind == NUMERIC and INTEGER in spec.input_kinds:  # a float column given as categories
+        return (f"{needs} (booleans count as integers; floating-point numbers are not categories): store "
+                f"'{column}' as integers or strings in the input, or {choose}")
+    return f"{needs}; {choose}"
 
 
 def _implicit(step: Step) -> Step:
@@ -117,7 +129,7 @@ def _as_list(spec: OperatorSpec, name: str, value: Any) -> list[str]:
 def _input_columns(spec: OperatorSpec, given: Any, schema: dict[str, str], previous: list[str] | None) -> list[str]:
     if given is not None:
         patterns = _as_list(spec, "input_cols", given)
-    elif previous is not None and {schema[c] for c in previous} <= set(spec.input_kinds) | set(spec.prerequisites):
+    elif previous is not None and all(accepts(spec, schema[c]) or schema[c] in spec.prerequisites for c in previous):
         return previous
     else:
         patterns = list(spec.default_inputs)

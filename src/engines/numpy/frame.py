@@ -1,7 +1,8 @@
 """An in-memory table of named columns, shared by the single-machine engines (numpy and scikit-learn).
 
-Numeric and index columns are float64 ndarrays (NaN = null); string and token columns are Arrow arrays, which
-keep millions of strings compact and give vectorised string kernels; vectors are scipy CSR matrices.
+Numeric, integer (booleans as 0 and 1) and index columns are float64 ndarrays (NaN = null); string and token
+columns are Arrow arrays, which keep millions of strings compact and give vectorised string kernels; vectors
+are scipy CSR matrices.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def take_rows(column: Any, rows: np.ndarray) -> Any:
 
 
 def from_arrow(table: pa.Table) -> Frame:
-    """Numbers become float64 ndarrays with NaN for null; strings stay Arrow."""
+    """Numbers (integers and booleans too) become float64 ndarrays with NaN for null; strings stay Arrow."""
     columns: dict[str, Any] = {}
     for name in table.column_names:
         col = table.column(name)

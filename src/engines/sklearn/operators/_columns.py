@@ -62,13 +62,24 @@ def with_matrix(frame: Frame, names: tuple[str, ...], matrix: np.ndarray) -> Fra
 
 
 def as_feature(values: np.ndarray, drop_missing: bool = False) -> np.ndarray:
-    """One input column (float64, or object str) as an (n x 1) array.
+    """One input column (float64: numbers, integers, booleans as 0/1, indices; or object str) as an (n x 1) array.
 
     With drop_missing, None and NaN are left out, so a fit never learns "missing" as a category.
     """
     if drop_missing:
         values = values[np.not_equal(values, None) if values.dtype == object else ~np.isnan(values)]
     return values.reshape(-1, 1)
+
+
+def check_categories(encoder, kind: str, operator: str, column: str):
+    """The fitted encoder, once its categories of an integer column are whole numbers (as the reference checks:
+    a CSV column typed integer from its first rows may hold a fraction further down)."""
+    from src.bench.spec.operators import INTEGER
+    from src.engines.numpy.operators.string_indexer import require_whole_numbers
+
+    if kind == INTEGER:
+        require_whole_numbers(encoder.categories_[0], operator, column)
+    return encoder
 
 
 @contextmanager
