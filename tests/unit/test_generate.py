@@ -413,3 +413,12 @@ def test_sweep_dataset_follows_profile_cardinality_and_skew(tmp_path: Path) -> N
         check_dataset_options(records, args(profile="tabular"), tmp_path / "s.jsonl")
     with pytest.raises(UserError, match="--skew"):
         check_dataset_options([], args(skew=-2.0), tmp_path / "s.jsonl")
+
+
+def test_realistic_ascii_text_keeps_the_classic_words_with_nulls() -> None:
+    table = generate_table(DatasetSpec(rows=20_000, numeric=0, categorical=1, text=True, categorical_null_rate=0.1))
+    docs = table["text"]
+    assert 0.08 < docs.null_count / len(docs) < 0.12
+    present = docs.drop_null().to_pylist()
+    assert all(d.isascii() and d.split() for d in present)
+    assert set("".join(present)) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ \t")
