@@ -85,10 +85,16 @@ def test_standard_scaler_applies_fitted_statistics_to_new_data() -> None:
     np.testing.assert_allclose(out, [0.0, 10 / math.sqrt(10)], rtol=1e-15)
 
 
-def test_scalers_refuse_nulls() -> None:
+def test_scalers_refuse_nulls_and_nan_naming_a_row() -> None:
     for operator in ("StandardScaler", "MinMaxScaler"):
-        with pytest.raises(UserError, match="column 'num_0' has nulls; impute them first"):
-            apply(operator, frame(num_0=[1.0, None, 3.0]))
+        for missing in (None, math.nan):
+            with pytest.raises(UserError, match=r"column 'num_0' has missing values \(null or NaN\), e\.g\. row 2;"):
+                apply(operator, frame(num_0=[1.0, 5.0, missing, 3.0]))
+
+
+def test_imputer_fills_nan_like_null() -> None:
+    out = apply("Imputer", frame(miss_0=[1.0, math.nan, None, 4.0]))["miss_0_imputed"]
+    assert out.tolist() == [1.0, 2.5, 2.5, 4.0]  # mean of the two observed values
 
 
 def test_min_max_scaler() -> None:
@@ -167,14 +173,46 @@ def test_one_hot_encoder_on_index_numbers_ignores_null() -> None:
 def test_tokenizer_whitespace_case_and_empty() -> None:
     docs = ["", "  lead", "a  b\t\tc", "\tTab\nNew Line\r\x0bv\x0cf ", "MiXeD CaSe", "Ünï ÀB", " \t "]
     assert apply("Tokenizer", frame(text=docs))["text_tokens"] == [
-        [], ["lead"], ["a", "b", "c"], ["tab", "new", "line", "v", "f"], ["mixed", "case"], ["Ünï", "Àb"], [],
+        [], ["lead"], ["a", "b", "c"], ["tab", "new", "line", "v", "f"], ["mixed", "case"], ["ünï", "àb"], [],
     ]
 
 
-def test_tokenizer_refuses_null_documents() -> None:
-    with pytest.raises(UserError, match="1 null documents"):
-        ENGINE.transform(plan_pipeline(["Tokenizer"], {}, {"text": STRING})[0], None,
-                         Frame({"text": pa.array(["a", None])}, 2))
+# Tokenizer: str.lower (Unicode's full default case mapping), then runs of [ \t\n\x0B\f\r] split.
+def test_tokenizer_lowercases_with_the_full_unicode_mapping() -> None:
+    docs = ["İstanbul IĞDIR", "ΟΔΟΣ ΣΑΣ ΑΣΑ Α1Σ ΑΣ.Β Σ", "Straße STRASSE ẞ", "😀Emoji 中文ABC Ünï"]
+    assert apply("Tokenizer", frame(text=docs))["text_tokens"] == [
+        ["i\u0307stanbul", "iğdir"],  # İ -> i + U+0307 (two code points), I -> i (no Turkish locale)
+        # Σ -> ς only at the end of a word (after a cased letter, not before one): the digit 1 is not case-ignorable,
+        # so Α1Σ keeps σ; "." is (MidNumLet), so ΑΣ.Β has Σ before a cased letter: σ; a lone Σ has no cased letter
+        # before it: σ
+        ["οδος", "σας", "ασα", "α1σ", "ασ.β", "σ"],
+        ["straße", "strasse", "ß"],  # ß has no lowercase change; capital ẞ -> ß
+        ["😀emoji", "中文abc", "ünï"],
+    ]
+
+
+def test_tokenizer_splits_on_javas_whitespace_only() -> None:
+    docs = ["a\x0bb\x0cc\rd", "e\x1cf\x1dg\x1eh\x1fi j", "ΣΑΣ\u00a0ΟΔΟΣ k\u2003l\x85m", "\x0b\x0c \r\n\t"]
+    assert apply("Tokenizer", frame(text=docs))["text_tokens"] == [
+        ["a", "b", "c", "d"],  # \x0B and \f are separators
+        ["e\x1cf\x1dg\x1eh\x1fi", "j"],  # \x1c-\x1f are not (Python's str.split would split there)
+        ["σας\u00a0οδος", "k\u2003l\x85m"],  # nor U+00A0, U+2003, U+0085; Σ before U+00A0 ends its word: ς
+        [],
+    ]
+
+
+def test_tokenizer_null_document_gives_null_tokens() -> None:
+    docs = ["A b", None, "", "Ä", None, " \t "]
+    assert apply("Tokenizer", frame(text=docs))["text_tokens"] == [["a", "b"], None, [], ["ä"], None, []]
+    sliced = Frame({"text": pa.array(["X", "ÀB", None, "Y Z", "İ"]).slice(1, 3)}, 3)  # an Arrow slice
+    assert apply("Tokenizer", sliced, kinds={"text": STRING})["text_tokens"] == [["àb"], None, ["y", "z"]]
+
+
+def test_tokenizer_per_document_form_is_the_same_rule() -> None:
+    from src.engines.text import tokens
+
+    docs = ["İstanbul ΟΔΟΣ", "a\x1cb c", "ÀB\u00a0C\td", " ", "ΣΑΣ ok\x0bNo", "plain ASCII  text\n"]
+    assert [tokens(d) for d in docs] == apply("Tokenizer", frame(text=docs))["text_tokens"]
 
 
 # Buckets of murmur3_x86_32(utf8(t), seed 42) as a signed 32-bit int, non-negative mod n (Spark's HashingTF):
@@ -188,6 +226,29 @@ def test_hashing_tf_buckets_and_collisions() -> None:
     assert big.shape == (3, 1000)
     assert dict(zip(big[0].indices.tolist(), big[0].data.tolist())) == {467: 2.0, 165: 1.0}  # -1293573533 mod 1000
     assert dict(zip(big[2].indices.tolist(), big[2].data.tolist())) == {768: 2.0, 165: 1.0, 619: 1.0}
+
+
+# A null document gives null tokens, then an all-zero HashingTF row, which counts in IDF's n. With num_features 2:
+# a -> 1, b -> 1, i̇stanbul (murmur3 of its UTF-8: 447571718) -> 0, οδος (455975153) -> 1.
+NULL_DOCS = ["a b a", None, "", "İstanbul ΟΔΟΣ"]
+
+
+def test_hashing_tf_null_document_is_an_all_zero_row() -> None:
+    out = apply("HashingTF", frame(text=NULL_DOCS), {"num_features": 2})["text_tokens_tf"]
+    assert dense(out) == [[0, 3], [0, 0], [0, 0], [1, 1]]
+    assert out[1].nnz == 0
+
+
+def test_idf_counts_null_documents_in_n() -> None:
+    steps = plan_pipeline(["HashingTF", "IDF"], {"HashingTF": {"num_features": 2}}, {"text": STRING})
+    data = frame(text=NULL_DOCS)
+    for step in steps:
+        data = ENGINE.transform(step, ENGINE.fit(step, data) if step.spec.stateful else None, data)
+    out = ENGINE.collect(data, [steps[-1].output_cols[0]], None)["text_tokens_tf_tfidf"]
+    # n = 4 rows (the null and the empty document included); df(0) = 1, df(1) = 2
+    idf0, idf1 = math.log(5 / 2), math.log(5 / 3)
+    np.testing.assert_allclose(out.toarray(), [[0, 3 * idf1], [0, 0], [0, 0], [idf0, idf1]], rtol=1e-15)
+    assert out[1].nnz == 0
 
 
 def test_hashing_tf_binary() -> None:

@@ -119,13 +119,15 @@ def _infer_schema(uri: str, fmt: str, shown: str) -> dict[str, str]:
 
 
 def schema_kinds(arrow_schema, shown: str) -> dict[str, str]:
-    """Map an Arrow schema to column kinds; unsupported types are refused with the column named."""
+    """Map an Arrow schema to column kinds. A column of a type no operator reads gets a kind that names the type,
+    so it blocks only a run whose steps read it; a name used twice is refused (which one would be read?)."""
     kinds: dict[str, str] = {}
     for field in arrow_schema:
+        if field.name in kinds:
+            raise UserError(f"{shown} has two columns named '{field.name}'; rename one of them so each column has "
+                            "its own name")
         kind = kind_of_arrow_type(field.type)
-        if kind is None:
-            raise UserError(f"column '{field.name}' of {shown} has unsupported type {field.type}; use numbers or text")
-        kinds[field.name] = kind
+        kinds[field.name] = kind if kind is not None else f"of unsupported type {field.type} (use numbers or text)"
     if not kinds:
         raise UserError(f"{shown} has no columns")
     return kinds

@@ -24,11 +24,13 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-def require_values(value: float, operator: str, column: str) -> None:
-    """NaN statistics mean the column has nulls, which the scalers leave undefined (checked for free: NaN spreads)."""
+def require_values(value: float, x: np.ndarray, operator: str, column: str) -> None:
+    """A NaN statistic means the column has missing values (null or NaN: the same to prepbench), which the scalers
+    leave undefined; checked for free, as NaN spreads, and only then is the first missing row looked up."""
     if math.isnan(value):
+        row = int(np.flatnonzero(np.isnan(x))[0])
         raise UserError(
-            f"{operator}: column '{column}' has nulls; impute them first, e.g. "
+            f"{operator}: column '{column}' has missing values (null or NaN), e.g. row {row}; impute them first, e.g. "
             f"pipeline --operators Imputer {operator} --params '{{\"Imputer\": {{\"input_cols\": [\"{column}\"]}}}}'"
         )
 

@@ -10,7 +10,7 @@ IMPLEMENTATION = "native"
 def fit(frame, step):
     stats = [min_and_max(frame[c]) for c in step.input_cols]
     for col, (low, _) in zip(step.input_cols, stats):
-        require_values(low, step.name, col)
+        require_values(low, frame[col], step.name, col)
     return stats
 
 

@@ -13,7 +13,7 @@ def fit(frame, step):
 
 def _mean_and_std(x: np.ndarray, operator: str, column: str) -> tuple[float, float]:
     mean, std = mean_and_std(x)
-    require_values(mean, operator, column)
+    require_values(mean, x, operator, column)
     # rounding in the mean leaves a std of ~1e-17 * |mean| on a constant column (0.1 seven times), not 0
     if std <= 1e-9 * abs(mean) and x.min() == x.max():
         return mean, 0.0
