@@ -696,19 +696,23 @@ def write_dataset(spec: DatasetSpec, path: str, chunk_rows: int | None = None, p
         raise UserError(f"cannot write to {parent}: permission denied; choose another --output")
     tmp = parent / f".{target.name}.tmp-{os.getpid()}"
     chunks = iter_chunks(spec, chunk_rows)
+    # Parquet dictionary pages only where values repeat (random floats and documents would only grow the file);
+    # the classic layout keeps the writer's defaults, so its files stay byte for byte what they were
+    dictionary: bool | list[str] = True if not spec.realistic else [
+        c for c in spec.column_names() if c.startswith(("miss_", "cat_")) or c == "num_rating"]
     files = 0
     try:
         with _progress(spec.rows, progress) as advance:
             if kind == "dir":
                 tmp.mkdir()
                 for files, chunk in enumerate(chunks, 1):
-                    _write_parquet_file(chunk, tmp / f"part-{files - 1:05d}.parquet")
+                    _write_parquet_file(chunk, tmp / f"part-{files - 1:05d}.parquet", dictionary)
                     advance(chunk.num_rows)
                     del chunk  # not alive while the next chunk is generated
                 _replace_dir(tmp, target)
             else:
                 files = 1
-                _stream_file(chunks, tmp, kind, advance)
+                _stream_file(chunks, tmp, kind, advance, dictionary)
                 os.replace(tmp, target)
     finally:
         if tmp.is_dir():
@@ -718,13 +722,14 @@ def write_dataset(spec: DatasetSpec, path: str, chunk_rows: int | None = None, p
     return Written(str(target), spec.rows, spec.column_names(), files)
 
 
-def _write_parquet_file(table: pa.Table, path: Path) -> None:
+def _write_parquet_file(table: pa.Table, path: Path, dictionary: bool | list[str]) -> None:
     import pyarrow.parquet as pq
 
-    pq.write_table(table, path, row_group_size=max(table.num_rows, 1))
+    pq.write_table(table, path, row_group_size=max(table.num_rows, 1), use_dictionary=dictionary)
 
 
-def _stream_file(chunks: Iterator[pa.Table], tmp: Path, kind: str, advance: Callable[[int], None]) -> None:
+def _stream_file(chunks: Iterator[pa.Table], tmp: Path, kind: str, advance: Callable[[int], None],
+                 dictionary: bool | list[str]) -> None:
     writer: Any = None
     try:
         for chunk in chunks:
@@ -736,7 +741,7 @@ def _stream_file(chunks: Iterator[pa.Table], tmp: Path, kind: str, advance: Call
                 else:
                     import pyarrow.parquet as pq
 
-                    writer = pq.ParquetWriter(tmp, chunk.schema)
+                    writer = pq.ParquetWriter(tmp, chunk.schema, use_dictionary=dictionary)
             if kind == "csv":
                 writer.write_table(chunk)
             else:
