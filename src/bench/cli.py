@@ -108,6 +108,14 @@ def add_split_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split-seed", type=int, default=0, metavar="N", help="seed of the --split rows (default 0)")
 
 
+def _count(text: str) -> int:
+    """A whole count written as 1000, 1e6 or 1_000_000."""
+    value = float(text)
+    if value != int(value):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text}")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="prepbench",
@@ -170,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", choices=("tabular", "text", "wide"),
                    help="generate the datasets from this data profile (see: prepbench data generate --help), with "
                    "--cols num_* columns (default: 8 num_*, 2 miss_*, 2 cat_*, text)")
-    p.add_argument("--cardinality", type=int, help="distinct values per cat_* column of the generated data")
+    p.add_argument("--cardinality", type=_count, help="distinct values per cat_* column of the generated data")
     p.add_argument("--skew", type=float, help="Zipf exponent of the generated category frequencies (default 0.8)")
     add_split_options(p)
     add_engine_options(p)
@@ -197,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--rows", type=lambda s: int(float(s)), default=1000, help="rows (default 1000; 1e6 allowed)")
     g.add_argument("--numeric", type=int, help="numeric columns num_0.. (default 4)")
     g.add_argument("--categorical", type=int, help="string columns cat_0.. (default 2)")
-    g.add_argument("--cardinality", type=int,
-                   help="distinct values per categorical column, up to 10,000,000 (default 20)")
+    g.add_argument("--cardinality", type=_count,
+                   help="distinct values per categorical column, up to 10,000,000; 1e6 allowed (default 20)")
     g.add_argument("--skew", type=float, help="Zipf exponent of the category frequencies (default 0.8; 0 = uniform)")
     g.add_argument("--categorical-null-rate", type=float,
                    help="share of nulls in the cat_* columns and in the text column (default 0)")
@@ -206,7 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--unicode", action=argparse.BooleanOptionalAction,
                    help="Unicode text (Greek, Cyrillic, accented Latin, CJK, emoji, U+00A0 inside tokens; "
                    "lognormal lengths, empty and whitespace-only documents) and Unicode/emoji/empty categories")
-    g.add_argument("--vocab-size", type=int, help="distinct words in the text (default 2000; 100,000 with --unicode)")
+    g.add_argument("--vocab-size", type=_count,
+                   help="distinct words in the text (default 2000; 100,000 with --unicode)")
     g.add_argument("--missing-rate", type=float, help="share of nulls in the miss_* columns (default 0)")
     g.add_argument("--missing-cols", type=int, help="columns miss_0.. with nulls when --missing-rate > 0 (default 2)")
     g.add_argument("--offset-cols", type=int,
@@ -214,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "increasing ids ~1e12 (odd) (default 0)")
     g.add_argument("--rating", action=argparse.BooleanOptionalAction, help="add num_rating, 1-5 stars")
     g.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    g.add_argument("--chunk-rows", type=lambda s: int(float(s)),
+    g.add_argument("--chunk-rows", type=_count,
                    help="rows per chunk, Parquet row group or part file (default: 1,048,576, fewer for wide rows); "
                    "never changes the data")
     g.add_argument("--output", required=True,
