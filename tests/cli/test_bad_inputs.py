@@ -174,7 +174,10 @@ CLI_CASES: dict[str, tuple[tuple, tuple[str, ...]]] = {
         ("column 'miss_0' has missing values", "impute them first"),
     ),
     "column nulls in a scaler": (run(data="{nulls}"), ("column 'num_0' has missing values", "--operators Imputer")),
-    "column nulls in a scaler, sklearn": (run(engine="sklearn", data="{nulls}"), ("column 'num_0' has missing values",)),
+    "column nulls in a scaler, sklearn": (
+        run(engine="sklearn", data="{nulls}"),
+        ("column 'num_0' has missing values",),
+    ),
     # params
     "params bad JSON": (params("StandardScaler", '{"with_mean": tru}'), ("malformed --params JSON at line 1 column",)),
     "params not an object": (params("StandardScaler", "[1]"), ("--params must be a JSON object, got list",)),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,31 +10,19 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
-from src.bench.registry import engine_installed
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def prepbench(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "src.bench.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def need(*engines: str) -> None:
-    missing = [e for e in engines if not engine_installed(e)]
-    if missing:
-        pytest.skip(f"engine(s) {', '.join(missing)} not installed")
+from tests.clitools import cli, need, run_main
 
 
 def load_comparison(out: Path, name: str) -> dict:
     return json.loads((out / f"comparison_{name}.json").read_text())
 
 
+@pytest.mark.slow  # two engine processes below compare
 def test_numpy_and_sklearn_same_inputs_one_table(tmp_path: Path, sample_csv: Path) -> None:
     need("sklearn")
-    res = prepbench("compare", "--operator", "MinMaxScaler", "--engines", "numpy", "sklearn", "--input",
-                    str(sample_csv), "--output", str(tmp_path), "--repeats", "2", "--params", '{"min": -1, "max": 1}',
-                    "--save-output", str(tmp_path / "scaled.parquet"))
+    res = cli("compare", "--operator", "MinMaxScaler", "--engines", "numpy", "sklearn", "--input",
+              str(sample_csv), "--output", str(tmp_path), "--repeats", "2", "--params", '{"min": -1, "max": 1}',
+              "--save-output", str(tmp_path / "scaled.parquet"))
     assert res.returncode == 0, res.stderr
     comparison = load_comparison(tmp_path, "MinMaxScaler_sample")
     assert [r["engine"]["name"] for r in comparison["runs"]] == ["numpy", "sklearn"]
@@ -67,8 +53,8 @@ def test_numpy_and_sklearn_same_inputs_one_table(tmp_path: Path, sample_csv: Pat
 
 
 def test_timeout_is_recorded_and_exits_1(tmp_path: Path, sample_csv: Path) -> None:
-    res = prepbench("compare", "--operator", "StandardScaler", "--engines", "numpy", "--input", str(sample_csv),
-                    "--output", str(tmp_path), "--timeout", "0.05")
+    res = cli("compare", "--operator", "StandardScaler", "--engines", "numpy", "--input", str(sample_csv),
+              "--output", str(tmp_path), "--timeout", "0.05")
     assert res.returncode == 1, res.stderr
     comparison = load_comparison(tmp_path, "StandardScaler_sample")
     (record,) = comparison["runs"]
@@ -78,25 +64,26 @@ def test_timeout_is_recorded_and_exits_1(tmp_path: Path, sample_csv: Path) -> No
 
 
 def test_user_errors_exit_2_before_any_engine_runs(tmp_path: Path, sample_csv: Path) -> None:
-    res = prepbench("compare", "--operator", "StandardScaler", "--engines", "numpy", "numpyy", "--input",
-                    str(sample_csv), "--output", str(tmp_path))
-    assert res.returncode == 2 and "unknown engine 'numpyy'; did you mean 'numpy'?" in res.stderr
-    res = prepbench("compare", "--operator", "StandardScaler", "--input", str(tmp_path / "none.csv"),
-                    "--output", str(tmp_path))
-    assert res.returncode == 2 and "input file not found" in res.stderr
-    res = prepbench("compare", "--operator", "StandardScaler", "--params", '{"with_meen": true}', "--input",
-                    str(sample_csv), "--output", str(tmp_path))
-    assert res.returncode == 2 and "did you mean 'with_mean'" in res.stderr
+    """Refused before any child process starts, so main() runs in this process."""
+    code, _, stderr = run_main(["compare", "--operator", "StandardScaler", "--engines", "numpy", "numpyy", "--input",
+                                str(sample_csv), "--output", str(tmp_path)])
+    assert code == 2 and "unknown engine 'numpyy'; did you mean 'numpy'?" in stderr
+    code, _, stderr = run_main(["compare", "--operator", "StandardScaler", "--input", str(tmp_path / "none.csv"),
+                                "--output", str(tmp_path)])
+    assert code == 2 and "input file not found" in stderr
+    code, _, stderr = run_main(["compare", "--operator", "StandardScaler", "--params", '{"with_meen": true}',
+                                "--input", str(sample_csv), "--output", str(tmp_path)])
+    assert code == 2 and "did you mean 'with_mean'" in stderr
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow
 def test_all_four_engines_agree(tmp_path: Path, sample_csv: Path) -> None:
     need("sklearn", "spark", "ray")
-    res = prepbench("compare", "--operators", "Tokenizer", "HashingTF", "--params",
-                    '{"HashingTF": {"num_features": 256}}', "--input", str(sample_csv), "--output", str(tmp_path),
-                    "--repeats", "1", "--warmup", "0", "--spark-conf", "spark.sql.shuffle.partitions=2",
-                    "--save-output", str(tmp_path / "tf.parquet"))
+    res = cli("compare", "--operators", "Tokenizer", "HashingTF", "--params",
+              '{"HashingTF": {"num_features": 256}}', "--input", str(sample_csv), "--output", str(tmp_path),
+              "--repeats", "1", "--warmup", "0", "--spark-conf", "spark.sql.shuffle.partitions=2",
+              "--save-output", str(tmp_path / "tf.parquet"))
     assert res.returncode == 0, res.stdout + res.stderr[-3000:]
     comparison = load_comparison(tmp_path, "Tokenizer-HashingTF_sample")
     assert [r["engine"]["name"] for r in comparison["runs"]] == ["numpy", "sklearn", "spark", "ray"]

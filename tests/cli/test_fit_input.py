@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from src.bench.cli import main
 from src.bench.data.generate import write_table
 from src.bench.data.split import fit_mask
+from tests.clitools import run_main
 
 
 def _files(tmp_path: Path) -> tuple[Path, Path]:
@@ -29,14 +29,14 @@ def _record(out: Path) -> dict:
 
 
 @pytest.mark.parametrize("engine", ["numpy", "sklearn"])
-def test_fit_on_one_file_transform_another(tmp_path: Path, engine: str, capsys) -> None:
+def test_fit_on_one_file_transform_another(tmp_path: Path, engine: str) -> None:
     train, test = _files(tmp_path)
     out = tmp_path / "runs"
-    code = main(["pipeline", "--engine", engine, "--operators", "StringIndexer", "MinMaxScaler", "--input", str(test),
-                 "--fit-input", str(train), "--output", str(out), "--repeats", "1", "--warmup", "0",
-                 "--params", '{"StringIndexer": {"input_cols": ["cat_0"]}, "MinMaxScaler": {"input_cols": ["num_0"]}}',
-                 "--save-output", str(tmp_path / f"{engine}.parquet")])
-    assert code == 0, capsys.readouterr().err
+    params = '{"StringIndexer": {"input_cols": ["cat_0"]}, "MinMaxScaler": {"input_cols": ["num_0"]}}'
+    code, _, err = run_main(["pipeline", "--engine", engine, "--operators", "StringIndexer", "MinMaxScaler",
+                             "--input", str(test), "--fit-input", str(train), "--output", str(out), "--repeats", "1",
+                             "--warmup", "0", "--params", params, "--save-output", str(tmp_path / f"{engine}.parquet")])
+    assert code == 0, err
     record = _record(out)
     assert record["status"] == "ok"
     assert record["dataset"]["rows"] == 3 and record["dataset"]["fit_input"]["rows"] == 4
@@ -46,34 +46,34 @@ def test_fit_on_one_file_transform_another(tmp_path: Path, engine: str, capsys) 
     np.testing.assert_allclose(saved.column("num_0_minmax").to_numpy(), [-0.2, 0.6, 1.6])
 
 
-def test_fit_input_without_a_needed_column_is_one_clear_error(tmp_path: Path, capsys) -> None:
+def test_fit_input_without_a_needed_column_is_one_clear_error(tmp_path: Path) -> None:
     train, test = _files(tmp_path)
     write_table(pa.table({"other": [1.0]}), str(tmp_path / "bad.parquet"))
-    code = main(["run", "--engine", "numpy", "--operator", "StandardScaler", "--input", str(test), "--params",
-                 '{"input_cols": ["num_0"]}', "--fit-input", str(tmp_path / "bad.parquet"), "--output",
-                 str(tmp_path / "runs")])
-    err = capsys.readouterr().err.strip().splitlines()
+    code, _, stderr = run_main(["run", "--engine", "numpy", "--operator", "StandardScaler", "--input", str(test),
+                                "--params", '{"input_cols": ["num_0"]}', "--fit-input", str(tmp_path / "bad.parquet"),
+                                "--output", str(tmp_path / "runs")])
+    err = stderr.strip().splitlines()
     assert code == 2 and err[-1].startswith("prepbench: error: --fit-input") and "no column 'num_0'" in err[-1]
     assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").glob("*.json"))
 
 
-def test_fit_input_and_split_together_are_refused(tmp_path: Path, capsys) -> None:
+def test_fit_input_and_split_together_are_refused(tmp_path: Path) -> None:
     train, test = _files(tmp_path)
-    code = main(["run", "--engine", "numpy", "--operator", "StandardScaler", "--input", str(test), "--fit-input",
-                 str(train), "--split", "0.5", "--output", str(tmp_path / "runs")])
-    assert code == 2 and "give one of them" in capsys.readouterr().err
+    code, _, err = run_main(["run", "--engine", "numpy", "--operator", "StandardScaler", "--input", str(test),
+                             "--fit-input", str(train), "--split", "0.5", "--output", str(tmp_path / "runs")])
+    assert code == 2 and "give one of them" in err
 
 
-def test_split_fits_on_the_masked_rows_and_records_them(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_split_fits_on_the_masked_rows_and_records_them(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PREPBENCH_CACHE_DIR", str(tmp_path / "cache"))
     rows = 400
     values = np.arange(rows, dtype=np.float64) ** 2
     write_table(pa.table({"num_0": values}), str(tmp_path / "d.parquet"))
     out = tmp_path / "runs"
-    code = main(["run", "--engine", "sklearn", "--operator", "MinMaxScaler", "--input", str(tmp_path / "d.parquet"),
-                 "--split", "0.3", "--split-seed", "5", "--output", str(out), "--repeats", "1", "--save-output",
-                 str(tmp_path / "o.parquet")])
-    assert code == 0, capsys.readouterr().err
+    code, _, err = run_main(["run", "--engine", "sklearn", "--operator", "MinMaxScaler", "--input",
+                             str(tmp_path / "d.parquet"), "--split", "0.3", "--split-seed", "5", "--output", str(out),
+                             "--repeats", "1", "--save-output", str(tmp_path / "o.parquet")])
+    assert code == 0, err
     fitted = values[fit_mask(0, rows, 0.3, 5)]
     record = _record(out)
     assert record["dataset"]["fit_input"]["rows"] == fitted.size

@@ -2,148 +2,23 @@
 results marked, exit 130; and a sweep file whose last line was cut by a kill is still read and resumed.
 
 Each command runs in its own session, like a terminal's foreground job, and gets SIGINT on its whole process
-group, as Ctrl-C delivers it. Every process ever seen below the command is remembered, so a test can check that
-none outlives it (a JVM, Ray's daemons and workers)."""
+group, as Ctrl-C delivers it. Every process ever seen below the command is remembered (tests/clitools.py: Cli), so a
+test can check that none outlives it (a JVM, Ray's daemons and workers)."""
 
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 from src.bench.data.results import read_records
 from src.bench.errors import EXIT_INTERRUPTED
 from src.bench.orchestrate.sweep import Cell, finished_cells
-from src.bench.registry import engine_installed
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample.csv"
-START_TIMEOUT_S = 240.0  # a JVM or Ray starting on a busy 2-core machine
-GONE_WITHIN_S = 10.0
-
-
-class Cli:
-    """A prepbench command in its own session, its stderr collected as it comes, its process tree watched."""
-
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "src.bench.cli", *args], cwd=ROOT, env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, errors="replace", start_new_session=True)
-        self.lines: list[str] = []
-        self.times: list[float] = []  # time.monotonic() when each stderr line arrived
-        self.stdout_lines: list[str] = []
-        self.seen: dict[int, psutil.Process] = {}  # every descendant ever observed
-        self.commands: dict[int, set[str]] = {}  # every command line each showed (exec and Ray task titles change it)
-        self._done = threading.Event()
-        self.left: list[str] | None = None  # set by finish()
-        for target in (self._read_stderr, self._read_stdout, self._watch_tree):
-            threading.Thread(target=target, daemon=True).start()
-
-    def _read_stderr(self) -> None:
-        for line in self.proc.stderr:
-            self.times.append(time.monotonic())
-            self.lines.append(line.rstrip("\n"))
-
-    def _read_stdout(self) -> None:
-        for line in self.proc.stdout:
-            self.stdout_lines.append(line.rstrip("\n"))
-
-    def _watch_tree(self) -> None:
-        while not self._done.is_set():
-            self.snapshot()
-            time.sleep(0.2)
-
-    def snapshot(self) -> None:
-        try:
-            children = psutil.Process(self.proc.pid).children(recursive=True)
-        except psutil.Error:
-            return
-        for child in children:
-            self.seen.setdefault(child.pid, child)
-            try:
-                self.commands.setdefault(child.pid, set()).add(" ".join(child.cmdline()))
-            except psutil.Error:
-                continue
-
-    def saw(self, text: str) -> bool:
-        """Whether a process whose command line contains `text` ran below the command."""
-        return any(text in command for commands in self.commands.values() for command in commands)
-
-    @property
-    def stderr(self) -> str:
-        return "\n".join(self.lines)
-
-    def wait_for(self, text: str, timeout: float = START_TIMEOUT_S) -> None:
-        """Until a stderr line contains `text`; fail if the command ends first."""
-        self.wait_until(lambda: self.when(text) is not None, f"'{text}' on stderr", timeout)
-
-    def when(self, text: str) -> float | None:
-        """time.monotonic() of the first stderr line that contains `text`."""
-        return next((t for t, line in zip(self.times, self.lines) if text in line), None)
-
-    def wait_until(self, condition, what: str, timeout: float = START_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            code = self.proc.poll()
-            assert code is None, f"ended (code {code}) before {what}:\n{self.stderr[-3000:]}"
-            assert time.monotonic() < deadline, f"no {what} within {timeout:.0f} s:\n{self.stderr[-3000:]}"
-            time.sleep(0.1)
-
-    def ctrl_c(self) -> float:
-        """SIGINT to the command's process group, as a terminal's Ctrl-C; returns when it was sent."""
-        self.snapshot()
-        os.killpg(self.proc.pid, signal.SIGINT)
-        return time.monotonic()
-
-    def finish(self, timeout: float = 120.0, within: float = GONE_WITHIN_S) -> int:
-        """Wait for the command to end; `left` is then what of its tree is still alive `within` seconds later."""
-        code = self.proc.wait(timeout=timeout)
-        self._done.set()
-        time.sleep(0.3)  # let the readers drain the pipes
-        self.left = self._survivors(within)
-        return code
-
-    def _survivors(self, within: float) -> list[str]:
-        """Descendants still alive `within` seconds from now (zombies do not count)."""
-        deadline = time.monotonic() + within
-        while True:
-            alive = [p for p in self.seen.values() if _alive(p)]
-            if not alive or time.monotonic() > deadline:
-                return [f"{p.pid} {sorted(self.commands.get(p.pid, {'?'}))[-1][:120]}" for p in alive if _alive(p)]
-            time.sleep(0.2)
-
-    def kill(self) -> None:
-        """Teardown, always after `finish` has taken note of survivors: nothing of this command may outlive the
-        test, whatever it asserts."""
-        self._done.set()
-        if self.proc.poll() is None:
-            self.proc.kill()
-        for p in self.seen.values():
-            try:
-                p.kill()
-            except psutil.Error:
-                pass
-
-
-def _alive(p: psutil.Process) -> bool:
-    try:
-        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def need(*engines: str) -> None:
-    missing = [e for e in engines if not engine_installed(e)]
-    if missing:
-        pytest.skip(f"engine(s) {', '.join(missing)} not installed")
+from tests.clitools import SAMPLE, Cli, need
+from tests.clitools import cli as prepbench
 
 
 def only_json(directory: Path, pattern: str = "*.json") -> dict:
@@ -246,6 +121,7 @@ def test_sigkilled_sweep_takes_its_running_cell_down_with_it(engine: str, marker
     assert not out.exists() or out.read_text() == ""  # the cell that was running left no line
 
 
+@pytest.mark.slow  # two sweeps and a report
 def test_torn_last_line_is_skipped_and_resume_completes_the_sweep(tmp_path: Path) -> None:
     out, data = tmp_path / "sweep.jsonl", tmp_path / "data"
     grid = ["sweep", "--engines", "numpy", "--operators", "StandardScaler", "--rows", "1e2", "2e2", "--cols", "1",
@@ -265,7 +141,3 @@ def test_torn_last_line_is_skipped_and_resume_completes_the_sweep(tmp_path: Path
     res = prepbench("report", str(out), "--format", "md", "--out", str(tmp_path / "report"))
     assert res.returncode == 0, res.stderr
 
-
-def prepbench(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "src.bench.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)

@@ -1,27 +1,17 @@
 """s3:// inputs against a local S3 server (moto), and hdfs:// with no HDFS here, for the single-machine engines."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
+from tests.clitools import SAMPLE, cli
 from tests.s3_fixtures import S3Server, s3_server  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample.csv"
 
-
-def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "src.bench.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
-    )
-
-
-@pytest.mark.parametrize("engine", ["numpy", "sklearn"])
+@pytest.mark.parametrize("engine", ["numpy", pytest.param("sklearn", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_s3_input(s3_server: S3Server, engine: str, fmt: str, tmp_path: Path) -> None:  # noqa: F811
     local = SAMPLE

@@ -15,7 +15,6 @@ import re
 import select
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,15 +27,10 @@ from src.bench.data.results import read_records
 from src.bench.registry import engine_installed
 from src.bench.report.plots import engine_colours
 from src.bench.report.tables import fmt_seconds
+from tests.clitools import cli as prepbench
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync")
-
-
-def prepbench(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "src.bench.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +61,7 @@ def embedded_pngs(page: str) -> list[bytes]:
     return [base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)]
 
 
+@pytest.mark.slow  # the results fixture runs a real sweep and comparison
 def test_markdown_and_html_show_the_stored_numbers(results: Path, report: Path) -> None:
     md = (report / "report.md").read_text()
     page = (report / "report.html").read_text()
@@ -94,6 +89,7 @@ def test_markdown_and_html_show_the_stored_numbers(results: Path, report: Path) 
     assert "<script" not in page and not re.search(r'(src|href)="(?!data:)', page)
 
 
+@pytest.mark.slow  # the results fixture runs a real sweep and comparison
 def test_one_size_per_operator_and_bad_inputs(results: Path, tmp_path: Path) -> None:
     res = prepbench("report", str(results / "compare"), "--out", str(tmp_path), "--format", "md")
     assert res.returncode == 0, res.stderr
@@ -221,6 +217,7 @@ def chromium():
     browser.close()
 
 
+@pytest.mark.slow  # starts Chromium
 def test_the_error_check_sees_errors(chromium: Chromium, tmp_path: Path) -> None:
     """A page with a console error and a missing image must fail the check the report passes."""
     bad = tmp_path / "bad.html"
@@ -231,6 +228,7 @@ def test_the_error_check_sees_errors(chromium: Chromium, tmp_path: Path) -> None
     assert "boom" in errors and any("ERR_FILE_NOT_FOUND" in e for e in errors)
 
 
+@pytest.mark.slow  # starts Chromium
 def test_html_report_opens_in_chromium_with_its_plots(chromium: Chromium, report: Path) -> None:
     chromium.events.clear()
     chromium.open((report / "report.html").as_uri())

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,23 +15,22 @@ import pytest
 
 from src.bench.errors import UserError
 from src.bench.orchestrate.sweep import row_counts
+from tests.clitools import CLI, ROOT, cli
 
-ROOT = Path(__file__).resolve().parents[2]
 GRID = {"engines": ["numpy"], "operators": ["StandardScaler", "MinMaxScaler"], "rows": ["1e2", "2e2", "3e2"],
         "cols": ["1", "2"]}
 CELLS = {(e, o, int(float(r)), int(c)) for e in GRID["engines"] for o in GRID["operators"] for r in GRID["rows"]
          for c in GRID["cols"]}
 
 
-def sweep_argv(out: Path, data_dir: Path, *extra: str, grid: dict = GRID) -> list[str]:
-    return [sys.executable, "-m", "src.bench.cli", "sweep", "--engines", *grid["engines"], "--operators",
-            *grid["operators"], "--rows", *grid["rows"], "--cols", *grid["cols"], "--repeats", "1", "--warmup", "0",
-            "--out", str(out), "--data-dir", str(data_dir), *extra]
+def sweep_args(out: Path, data_dir: Path, *extra: str, grid: dict = GRID) -> list[str]:
+    return ["sweep", "--engines", *grid["engines"], "--operators", *grid["operators"], "--rows", *grid["rows"],
+            "--cols", *grid["cols"], "--repeats", "1", "--warmup", "0", "--out", str(out), "--data-dir", str(data_dir),
+            *extra]
 
 
 def run_sweep(out: Path, data_dir: Path, *extra: str, grid: dict = GRID) -> subprocess.CompletedProcess:
-    return subprocess.run(sweep_argv(out, data_dir, *extra, grid=grid), cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    return cli(*sweep_args(out, data_dir, *extra, grid=grid), timeout=300)
 
 
 def lines(path: Path) -> list[dict]:
@@ -55,9 +53,11 @@ def test_rows_given_as_floats_are_whole_counts() -> None:
             row_counts([bad])
 
 
+@pytest.mark.slow  # twelve cells, one process each, twice
 def test_killed_sweep_resumes_without_loss_or_duplicate(tmp_path: Path) -> None:
     out, data_dir = tmp_path / "sweep.jsonl", tmp_path / "data"
-    proc = subprocess.Popen(sweep_argv(out, data_dir), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([*CLI, *sweep_args(out, data_dir)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while (not out.exists() or len(out.read_text().splitlines()) < 2) and time.monotonic() < deadline:
         assert proc.poll() is None, "the sweep ended before it could be killed"
@@ -91,6 +91,7 @@ def test_killed_sweep_resumes_without_loss_or_duplicate(tmp_path: Path) -> None:
     assert res.returncode == 2 and "add --resume" in res.stderr  # never mixes two sweeps silently
 
 
+@pytest.mark.slow  # three sweeps
 def test_timed_out_cell_is_recorded_then_retried_only_on_request(tmp_path: Path) -> None:
     out, data_dir = tmp_path / "sweep.jsonl", tmp_path / "data"
     grid = {**GRID, "operators": ["StandardScaler"], "rows": ["1e2"], "cols": ["1"]}
