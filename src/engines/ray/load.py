@@ -14,8 +14,7 @@ import numpy as np
 import pyarrow as pa
 import ray
 
-from src.bench.data.inputs import InputSource, csv_convert_options, csv_read_options, read_arrow_table
-from src.bench.spec.operators import NUMERIC
+from src.bench.data.inputs import InputSource, arrow_type, csv_convert_options, csv_read_options, read_arrow_table
 
 ROW = "__row"
 BLOCKS_PER_CPU = 2
@@ -60,7 +59,7 @@ def _read_with_ray(source: InputSource, columns: list[str]) -> ray.data.Material
     blocks = ds.to_arrow_refs()
     sizes = ray.get([_num_rows.remote(block) for block in blocks])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    schema = pa.schema([(c, pa.float64() if source.schema[c] == NUMERIC else pa.string()) for c in columns])
+    schema = pa.schema([(c, arrow_type(source.schema[c])) for c in columns])  # the types read_arrow_table gives
     numbered = [_numbered.remote(block, int(start), schema) for block, start in zip(blocks, starts)]
     return ray.data.from_arrow_refs(numbered).repartition(num_blocks()).materialize()
 
