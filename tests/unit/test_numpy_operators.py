@@ -1,6 +1,7 @@
 """The numpy engine (the oracle) on small hand-computed cases, edge cases included, and the planner."""
 
 import math
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -9,7 +10,7 @@ import scipy.sparse as sp
 
 from src.bench.errors import UserError
 from src.bench.run.facts import EngineOptions
-from src.bench.spec.operators import INDEX, INTEGER, NUMERIC, STRING, VECTOR
+from src.bench.spec.operators import INDEX, INTEGER, NUMERIC, OPERATORS, STRING, VECTOR, module_name
 from src.bench.spec.plan import plan_pipeline
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.numpy.frame import Frame
@@ -51,6 +52,14 @@ def apply(operator: str, fit_on: Frame, params: dict | None = None, apply_to: Fr
 
 def dense(matrix) -> list[list[float]]:
     return matrix.toarray().tolist()
+
+
+def test_every_operator_has_hand_computed_cases() -> None:
+    """The reference every engine is checked against is itself checked here: each operator of OPERATORS has
+    tests named after it (test_<module_name>_...)."""
+    tests = [name for name in vars(sys.modules[__name__]) if name.startswith("test_")]
+    missing = [op for op in OPERATORS if not any(name.startswith(f"test_{module_name(op)}") for name in tests)]
+    assert not missing, f"no hand-computed test of {missing} in {__file__}"
 
 
 # StandardScaler: x = 1 2 3 4 10 has mean 4 and population std sqrt((9 + 4 + 1 + 0 + 36) / 5) = sqrt(10).

@@ -3,6 +3,7 @@
 sklearn's HashingVectorizer hashes with seed 0, alternates signs and normalises, so it cannot give Spark's
 buckets. Here each distinct token is hashed once with murmurhash3_32(token, seed=42) (signed, like Spark's
 Int), a floored modulo (np.mod, like Python's %) makes the bucket non-negative, and the counts go into a CSR matrix.
+A null token list (a null document) counts as an empty one: an all-zero row.
 """
 
 import itertools
@@ -15,7 +16,8 @@ IMPLEMENTATION = "custom"
 SEED = 42
 
 
-def term_frequencies(docs: list[list[str]], num_features: int, binary: bool) -> sp.csr_matrix:
+def term_frequencies(docs: list[list[str] | None], num_features: int, binary: bool) -> sp.csr_matrix:
+    docs = [() if doc is None else doc for doc in docs]
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     codes: dict[str, int] = {}
     token_codes = np.fromiter(

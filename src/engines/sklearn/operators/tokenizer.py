@@ -1,28 +1,23 @@
-"""Tokenizer: a Python loop over the documents, as scikit-learn has no plain whitespace tokenizer (custom).
+"""Tokenizer: a Python loop over the documents with the canonical rule, as scikit-learn has no plain whitespace
+tokenizer (custom).
 
-Its analyzers drop one-letter tokens and lowercase all of Unicode. Canonical: ASCII-lowercase, split on runs
-of [ \\t\\n\\r\\f\\v], drop empty tokens. For ASCII text, str.lower and str.split do exactly that (str.split
-also splits on \\x1c-\\x1f, which the input rules exclude); other text needs the ASCII-only table and pattern,
-since str.lower and str.split would also touch non-ASCII letters and spaces.
+Its analyzers drop one-letter tokens (token_pattern) and split on every Unicode space. Canonical: str.lower (full
+Unicode case mapping), split on runs of [ \\t\\n\\x0B\\f\\r], drop empty tokens; a null document gives null. The
+per-document function is src/engines/text.py's `tokens`, shared with the reference and Ray: `str.lower().split()`
+for ASCII documents (without \\x1c-\\x1f, on which str.split also splits), a regular expression of the six
+separators otherwise.
 """
 
-import re
-import string
+from src.engines.text import tokens
 
 from ._columns import cyclic_gc_paused
 
 IMPLEMENTATION = "custom"
-ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-TOKEN = re.compile(r"[^ \t\n\r\f\v]+")
-
-
-def non_ascii_tokens(text: str) -> list[str]:
-    return TOKEN.findall(text.translate(ASCII_LOWER))
 
 
 def transform(frame, state, step):
     out = {}
     with cyclic_gc_paused():
         for name, col in zip(step.output_cols, step.input_cols):
-            out[name] = [doc.lower().split() if doc.isascii() else non_ascii_tokens(doc) for doc in frame[col]]
+            out[name] = [None if doc is None else tokens(doc) for doc in frame[col]]
     return frame.with_columns(out)
