@@ -1,4 +1,8 @@
-"""IDF: Spark's IDF(minDocFreq) — tf * ln((n + 1) / (df + 1)), and 0 for terms in fewer than minDocFreq documents."""
+"""IDF: Spark's IDF(minDocFreq) — tf * ln((n + 1) / (df + 1)), and 0 for terms in fewer than minDocFreq documents.
+
+n counts every row, the all-zero rows of empty and null documents included (HashingTF gives them), as the
+definition does.
+"""
 
 from pyspark.ml.feature import IDF
 
