@@ -16,3 +16,10 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 @pytest.fixture(scope="session")
 def sample_csv() -> Path:
     return ROOT / "data" / "sample.csv"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Wait for the temp-dir deletions of stopped Ray test clusters that went on in the background."""
+    ray_fixtures = sys.modules.get("tests.cluster.ray_fixtures")
+    if ray_fixtures is not None:
+        ray_fixtures.finish_removals()

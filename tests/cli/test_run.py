@@ -1,4 +1,7 @@
-"""End-to-end runs through the CLI on the numpy engine: result files, timings, saved outputs, data generation."""
+"""End-to-end runs through the CLI on the numpy engine: result files, timings, saved outputs, data generation.
+
+The complete run and `list` are real commands in a subprocess; the other commands call main() in this process
+(tests/clitools.py: run_main), which saves a Python start-up each and checks the same files and lines."""
 
 import json
 import time
@@ -10,7 +13,7 @@ import pyarrow.parquet as pq
 
 from src.bench.spec.operators import OPERATORS
 from tests.clitools import SAMPLE as SAMPLE_PATH
-from tests.clitools import cli
+from tests.clitools import cli, run_main
 
 SAMPLE = str(SAMPLE_PATH)
 
@@ -59,7 +62,7 @@ def test_run_writes_a_complete_result(tmp_path: Path) -> None:
 
 
 def test_warmup_zero_is_allowed(tmp_path: Path) -> None:
-    result = cli(
+    code, _, stderr = run_main([
         "run",
         "--engine",
         "numpy",
@@ -73,14 +76,14 @@ def test_warmup_zero_is_allowed(tmp_path: Path) -> None:
         "0",
         "--repeats",
         "1",
-    )
-    assert result.returncode == 0, result.stderr
+    ])
+    assert code == 0, stderr
     assert only_result(tmp_path)["timing"]["warmup_seconds"] == []
 
 
 def test_pipeline_text_chain_and_saved_output(tmp_path: Path) -> None:
     saved = tmp_path / "tfidf.parquet"
-    result = cli(
+    code, _, stderr = run_main([
         "pipeline",
         "--engine",
         "numpy",
@@ -96,8 +99,8 @@ def test_pipeline_text_chain_and_saved_output(tmp_path: Path) -> None:
         '{"HashingTF": {"num_features": 64}}',
         "--save-output",
         str(saved),
-    )
-    assert result.returncode == 0, result.stderr
+    ])
+    assert code == 0, stderr
     record = only_result(tmp_path / "runs")
     assert [s["operator"] for s in record["steps"]] == ["Tokenizer", "HashingTF", "IDF"]
     assert record["steps"][2]["input_cols"] == ["text_tokens_tf"]
@@ -113,7 +116,7 @@ def test_pipeline_text_chain_and_saved_output(tmp_path: Path) -> None:
 
 def test_save_output_csv_keeps_nullable_indices(tmp_path: Path) -> None:
     saved = tmp_path / "idx.csv"
-    result = cli(
+    code, _, stderr = run_main([
         "run",
         "--engine",
         "numpy",
@@ -125,8 +128,8 @@ def test_save_output_csv_keeps_nullable_indices(tmp_path: Path) -> None:
         str(tmp_path / "runs"),
         "--save-output",
         str(saved),
-    )
-    assert result.returncode == 0, result.stderr
+    ])
+    assert code == 0, stderr
     out = pcsv.read_csv(saved)
     cats = pcsv.read_csv(SAMPLE).column("cat_0").to_pylist()
     order = sorted(set(cats))
@@ -135,7 +138,7 @@ def test_save_output_csv_keeps_nullable_indices(tmp_path: Path) -> None:
 
 def test_data_generate_writes_what_it_says(tmp_path: Path) -> None:
     path = tmp_path / "g.parquet"
-    result = cli(
+    code, _, stderr = run_main([
         "data",
         "generate",
         "--rows",
@@ -151,8 +154,8 @@ def test_data_generate_writes_what_it_says(tmp_path: Path) -> None:
         "1",
         "--output",
         str(path),
-    )
-    assert result.returncode == 0, result.stderr
+    ])
+    assert code == 0, stderr
     table = pq.read_table(path)
     assert table.num_rows == 10_000
     assert table.column_names == ["num_0", "num_1", "num_2", "miss_0", "cat_0", "text"]
@@ -173,11 +176,11 @@ def test_list_is_fast_and_complete() -> None:
 
 
 def test_engine_options_no_engine_reads_are_named_in_a_warning(tmp_path: Path) -> None:
-    result = cli("run", "--engine", "numpy", "--operator", "MinMaxScaler", "--input", SAMPLE, "--output",
-                 str(tmp_path), "--repeats", "1", "--spark-master", "local[1]", "--ray-num-cpus", "1")
-    assert result.returncode == 0, result.stderr
+    code, _, stderr = run_main(["run", "--engine", "numpy", "--operator", "MinMaxScaler", "--input", SAMPLE, "--output",
+                                str(tmp_path), "--repeats", "1", "--spark-master", "local[1]", "--ray-num-cpus", "1"])
+    assert code == 0, stderr
     assert ("prepbench: warning: --spark-master, --ray-num-cpus ignored: only the spark and ray engines read them, "
-            "and this command runs numpy") in result.stderr.splitlines()
+            "and this command runs numpy") in stderr.splitlines()
     assert only_result(tmp_path)["status"] == "ok"
 
 

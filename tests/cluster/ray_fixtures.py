@@ -5,7 +5,8 @@ external IP, so other loopback addresses are the only way to keep a multi-node c
 Both nodes run `ray start --block` as children of the test process, each in its own session and temp dir, and
 are stopped by PID on teardown — never with the Ray CLI's stop command, which would kill every Ray on the machine.
 
-Use it from a test module with ``from tests.cluster.ray_fixtures import ray_cluster  # noqa: F401``.
+Tests under tests/cluster get the `ray_cluster` fixture through tests/cluster/conftest.py: one cluster for the whole
+package. A test that breaks its cluster starts its own with start_cluster() and stop_cluster() (test_faults.py).
 """
 
 from __future__ import annotations
@@ -25,16 +26,20 @@ import pytest
 
 HEAD_IP = "127.0.0.2"
 WORKER_IP = "127.0.0.3"
-START_TIMEOUT_S = 90.0
+START_TIMEOUT_S = 180.0  # a deadline only: 10-30 s is usual on 2 busy cores, 57 s was seen at load 20
 STOP_GRACE_S = 15.0
 
 # Same values for the head, the worker and the driver (the test process): token auth must agree everywhere,
 # and nothing may report usage off the machine. RUNTIME_ENV_RETRY_TIMES=1 makes a failing pip install fail
 # once instead of three times (37 s → ~12 s); it changes nothing for environments that succeed.
+# RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S=0: on SIGTERM, `ray start --block` (Ray 2.60) first drains its node for up
+# to 30 s, and a head that ran Ray Data never finishes draining (its detached actors hold their leases), so each
+# teardown sat out STOP_GRACE_S (15 s) before the SIGKILL; without the drain a node stops in 2-3 s.
 CLUSTER_ENV = {
     "RAY_AUTH_MODE": "disabled",
     "RAY_USAGE_STATS_ENABLED": "0",
     "RUNTIME_ENV_RETRY_TIMES": "1",
+    "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
 }
 ROLE_VAR = "PREPBENCH_TEST_NODE_ROLE"  # "head" on the head node, "worker" on the worker node
 DRIVER_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
@@ -185,15 +190,15 @@ def stop_processes(procs: list[subprocess.Popen]) -> None:
         _stop_one(proc)
 
 
-_background_removals: list[subprocess.Popen] = []  # referenced so Python does not warn about running children
+_background_removals: list[subprocess.Popen] = []  # waited for by finish_removals() at the end of the session
 
 
-def remove_tree(path: Path, wait_s: float = 20.0) -> None:
+def remove_tree(path: Path, wait_s: float = 2.0) -> None:
     """Delete a stopped cluster's temp dir, waiting at most `wait_s` seconds.
 
-    Each pip env in it is a full copy of the venv (~1.7 GB, 44k files per node), which can take minutes to delete
-    on a busy 2-core machine. Nothing uses the directory any more, so a slow `rm -rf` is left to finish on its own
-    (in its own session) rather than holding up the test run.
+    Each pip env in it is a full copy of the venv (~1.7 GB, 44k files per node), which takes 20 s or more to delete
+    on a busy 2-core machine. Nothing uses the directory any more, so a slow `rm -rf` goes on in the background (in
+    its own session) while the next tests run, and tests/conftest.py waits for it when the session ends.
     """
     if not path.exists():
         return
@@ -209,6 +214,17 @@ def remove_tree(path: Path, wait_s: float = 20.0) -> None:
         _background_removals.append(proc)
 
 
+def finish_removals(timeout_s: float = 300.0) -> None:
+    """Wait for the deletions remove_tree left running, so none outlives the test session."""
+    deadline = time.monotonic() + timeout_s
+    while _background_removals:
+        proc = _background_removals.pop()
+        try:
+            proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            pass
+
+
 def stop_cluster(cluster: RayTestCluster) -> None:
     """Disconnect this process if it is still attached, stop worker then head, and delete the temp dirs."""
     try:
@@ -222,9 +238,10 @@ def stop_cluster(cluster: RayTestCluster) -> None:
     remove_tree(cluster.temp_root)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def ray_cluster():
-    """A real head (127.0.0.2) + worker (127.0.0.3) Ray cluster shared by the tests of one module."""
+    """A real head (127.0.0.2) + worker (127.0.0.3) Ray cluster shared by the tests of tests/cluster: registered once
+    by tests/cluster/conftest.py (a test module importing it would get a cluster of its own)."""
     saved = {key: os.environ.get(key) for key in DRIVER_ENV}
     cluster = start_cluster()
     try:

@@ -11,11 +11,10 @@ import psutil
 import pytest
 
 from src.engines.spark.session import get_spark, stop_spark, wait_for_executors
-from tests.cluster.ray_fixtures import ray_cluster  # noqa: F401
-from tests.cluster.spark_fixtures import SparkStandalone, spark_standalone  # noqa: F401
+from tests.cluster.spark_fixtures import SparkStandalone
 from tests.s3_fixtures import S3Server, s3_server  # noqa: F401
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
 # Ray 2.60 binds the GCS, the raylets and the core workers' gRPC servers to every interface ("::") and has no
 # option to restrict them; --node-ip-address only sets the address nodes advertise. Everything else must be
@@ -46,7 +45,7 @@ def is_loopback(address: str) -> bool:
     return (mapped or ip).is_loopback
 
 
-def test_spark_cluster_and_session_listen_on_loopback(spark_standalone: SparkStandalone) -> None:  # noqa: F811
+def test_spark_cluster_and_session_listen_on_loopback(spark_standalone: SparkStandalone) -> None:
     spark = get_spark("loopback", master=spark_standalone.master_url,
                       config={"spark.executor.memory": "512m", "spark.cores.max": "2"})
     try:
@@ -65,7 +64,7 @@ def test_s3_server_listens_on_loopback(s3_server: S3Server) -> None:  # noqa: F8
     assert sockets and all(is_loopback(c.laddr.ip) for c in sockets), sockets
 
 
-def test_ray_cluster_listens_on_loopback_except_ray_core(ray_cluster) -> None:  # noqa: F811
+def test_ray_cluster_listens_on_loopback_except_ray_core(ray_cluster) -> None:
     sockets = listening([ray_cluster.head.pid, ray_cluster.worker.pid])
     exposed = [s for s in sockets if not is_loopback(s[1])]
     assert sockets, "the cluster has no listening sockets?"

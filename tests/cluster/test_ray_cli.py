@@ -8,21 +8,13 @@ Each run is a subprocess, as a user would type it: `--ray-address` points at the
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.cluster.ray_fixtures import ray_cluster  # noqa: F401
+from tests.clitools import cli
 
-ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_ENV = json.dumps({"env_vars": {"OMP_NUM_THREADS": "1", "PREPBENCH_GUIDE_RUN": "1"}})
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "src.bench.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
 
 
 def only_record(directory: Path) -> dict:
@@ -30,9 +22,10 @@ def only_record(directory: Path) -> dict:
     return json.loads(path.read_text())
 
 
+@pytest.mark.slow
 @pytest.mark.cluster
 @pytest.mark.parametrize("operators", [["StandardScaler"], ["Tokenizer", "HashingTF", "IDF"]], ids=" ".join)
-def test_guide_command_on_a_two_node_cluster(ray_cluster, tmp_path, operators):  # noqa: F811
+def test_guide_command_on_a_two_node_cluster(ray_cluster, tmp_path, operators):
     result = cli("pipeline", "--engine", "ray", "--ray-address", ray_cluster.address,
                  "--ray-runtime-env-json", RUNTIME_ENV, "--operators", *operators, "--input", "data/sample.csv",
                  "--output", str(tmp_path), "--repeats", "2")

@@ -15,13 +15,19 @@ from src.engines.ray.cluster_check import cluster_check
 from src.engines.ray.preflight import run_on_every_node
 from src.engines.ray.runtime import init_ray, shutdown_ray
 from src.engines.ray.runtime_env import read_runtime_env_arg, requirement_name
-from tests.cluster import ray_fixtures
 from tests.cluster.ray_fixtures import HEAD_IP, ROLE_VAR, WORKER_IP, free_port
 
-pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
-ray_cluster = ray_fixtures.ray_cluster  # one real cluster shared by this module
+pytestmark = [pytest.mark.slow, pytest.mark.cluster, pytest.mark.timeout(600)]
+# ray_cluster: the package's one real cluster (tests/cluster/conftest.py)
 
 BOTH_NODES = {HEAD_IP, WORKER_IP}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _disconnect_at_the_end():
+    """The tests connect this process to the shared cluster; the next module starts disconnected."""
+    yield
+    shutdown_ray()
 
 
 def on_every_node(fn):

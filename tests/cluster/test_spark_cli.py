@@ -7,18 +7,16 @@ file must show both executors, a successful run and an output equal to the numpy
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from src.bench.data.generate import DatasetSpec, generate_table, write_table
-from tests.cluster.spark_fixtures import SparkStandalone, spark_standalone  # noqa: F401
+from tests.clitools import cli
+from tests.cluster.spark_fixtures import SparkStandalone
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
-ROOT = Path(__file__).resolve().parents[2]
 CLUSTER_ARGS = ["--spark-conf", "spark.executor.memory=512m", "--spark-conf", "spark.cores.max=2", "--warmup", "0"]
 
 
@@ -34,8 +32,7 @@ def dataset(tmp_path_factory) -> dict[str, Path]:
 
 def run_cli(args: list[str], out_dir: Path) -> dict:
     """Run the CLI in a subprocess; return the one result file it wrote."""
-    proc = subprocess.run([sys.executable, "-m", "src.bench.cli", *args, "--output", str(out_dir)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    proc = cli(*args, "--output", str(out_dir), timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (result,) = out_dir.glob("*.json")
     return json.loads(result.read_text())
@@ -52,7 +49,7 @@ def assert_cluster_run_ok(record: dict, master_url: str) -> None:
     assert record["dataset"]["rows"] == 2000
 
 
-def test_run_on_the_cluster_with_the_engine_reader(spark_standalone: SparkStandalone, dataset, tmp_path):  # noqa: F811
+def test_run_on_the_cluster_with_the_engine_reader(spark_standalone: SparkStandalone, dataset, tmp_path):
     record = run_cli(["run", "--engine", "spark", "--operator", "StandardScaler", "--input", str(dataset["csv"]),
                       "--spark-master", spark_standalone.master_url, "--io-mode", "engine", "--repeats", "2",
                       *CLUSTER_ARGS], tmp_path)
@@ -61,7 +58,7 @@ def test_run_on_the_cluster_with_the_engine_reader(spark_standalone: SparkStanda
     assert len(record["timing"]["repetition_seconds"]) == 2
 
 
-def test_pipeline_on_the_cluster(spark_standalone: SparkStandalone, dataset, tmp_path):  # noqa: F811
+def test_pipeline_on_the_cluster(spark_standalone: SparkStandalone, dataset, tmp_path):
     # --io-mode left to auto: the engine reader on a cluster
     record = run_cli(["pipeline", "--engine", "spark", "--operators", "Tokenizer", "HashingTF", "IDF",
                       "--input", str(dataset["parquet"]), "--spark-master", spark_standalone.master_url,

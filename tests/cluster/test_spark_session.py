@@ -10,9 +10,9 @@ import pytest
 
 from src.bench.errors import UserError
 from src.engines.spark.session import get_spark, spark_info, stop_spark, wait_for_executors
-from tests.cluster.spark_fixtures import SparkStandalone, free_port, spark_standalone  # noqa: F401
+from tests.cluster.spark_fixtures import SparkStandalone, free_port
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
 CLUSTER_CONF = {"spark.executor.memory": "512m", "spark.executor.cores": "1", "spark.cores.max": "2"}
 RANGE_N = 100_000
@@ -20,7 +20,7 @@ RANGE_SUM = RANGE_N * (RANGE_N - 1) // 2
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _stop_spark_before_cluster(spark_standalone: SparkStandalone):  # noqa: F811
+def _stop_spark_before_cluster(spark_standalone: SparkStandalone):
     """Stop the driver session before the cluster fixture tears the daemons down."""
     yield
     stop_spark()
@@ -62,7 +62,7 @@ def test_different_config_on_same_master_replaces_session():
     assert second.sparkContext.getConf().get("spark.task.maxFailures") == "7"
 
 
-def test_other_master_stops_and_replaces_session(spark_standalone: SparkStandalone):  # noqa: F811
+def test_other_master_stops_and_replaces_session(spark_standalone: SparkStandalone):
     local = get_spark("replace test", master="local[1]", config={"spark.task.maxFailures": "7"})
     started = time.monotonic()
     remote = get_spark("replace test", master=spark_standalone.master_url, config=CLUSTER_CONF)
@@ -74,7 +74,7 @@ def test_other_master_stops_and_replaces_session(spark_standalone: SparkStandalo
     assert remote.sparkContext.getConf().get("spark.task.maxFailures", None) is None
 
 
-def test_standalone_session_runs_on_two_executors(spark_standalone: SparkStandalone):  # noqa: F811
+def test_standalone_session_runs_on_two_executors(spark_standalone: SparkStandalone):
     spark = get_spark("standalone test", master=spark_standalone.master_url, config=CLUSTER_CONF)
     assert wait_for_executors(spark, 2, timeout_s=60) == 2
     info = spark_info(spark)
