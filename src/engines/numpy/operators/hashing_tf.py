@@ -1,4 +1,7 @@
-"""HashingTF: term counts at murmur3_x86_32(utf8(token), seed 42) mod num_features, as Spark hashes."""
+"""HashingTF: term counts at murmur3_x86_32(utf8(token), seed 42) mod num_features, as Spark hashes.
+
+A null token list (a null document) has length 0: an all-zero row, like an empty document.
+"""
 
 import numpy as np
 import pyarrow as pa

@@ -1,4 +1,7 @@
-"""IDF: tf * ln((n + 1) / (df + 1)), with idf = 0 for terms in fewer than min_doc_freq documents."""
+"""IDF: tf * ln((n + 1) / (df + 1)), with idf = 0 for terms in fewer than min_doc_freq documents.
+
+n is every fitted row, the all-zero rows of empty and null documents included.
+"""
 
 import numpy as np
 import scipy.sparse as sp

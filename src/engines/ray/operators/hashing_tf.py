@@ -3,7 +3,8 @@
 Ray's HashingVectorizer hashes with SHA-256 and emits a dense num_features-long list per row, so this is built
 from primitives: an Arrow map_batches that hashes each distinct token of the block once with scikit-learn's
 murmurhash3_32 (signed, like Spark's; Python's % then gives Spark's non-negative mod) and counts
-(row, bucket) pairs with numpy into a sparse vector per row.
+(row, bucket) pairs with numpy into a sparse vector per row. A null token list (a null document) has no tokens
+to flatten: an all-zero row.
 """
 
 from functools import partial

@@ -2,7 +2,8 @@
 
 Ray has no IDF. The fit is one Ray aggregate of document frequencies over the sparse vectors
 (aggregates.DocumentFrequency, a partial df array per block, summed); the transform multiplies each row's
-values by the idf of their indices in an Arrow map_batches.
+values by the idf of their indices in an Arrow map_batches. n counts every row, the all-zero rows of empty and
+null documents included.
 """
 
 import numpy as np
