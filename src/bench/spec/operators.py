@@ -200,7 +200,8 @@ OPERATORS: dict[str, OperatorSpec] = {
         OperatorSpec(
             name="Tokenizer",
             kind="stateless",
-            description="ASCII-lowercase, split on runs of whitespace, drop empty tokens",
+            description="str.lower (Unicode full case mapping), split on runs of [ \\t\\n\\x0B\\f\\r], drop empty "
+                        "tokens; null -> null",
             input_kinds=(STRING,),
             output_kind=TOKENS,
             default_inputs=("text",),
