@@ -60,6 +60,10 @@ class Engine(ABC):
     def collect(self, data: Any, columns: list[str], rows: Any) -> dict[str, Any]:
         """The given rows (sorted row numbers, or None for all) of the columns, in canonical form."""
 
+    def keep_loaded(self) -> None:
+        """The inputs loaded so far (the input, and the fit input when it differs) serve every repetition:
+        `release` must not free them. Called once, after the up-front loads."""
+
     def release(self, data: Any) -> None:
         """Free what `materialize` cached, so repetitions do not pile up memory."""
 

@@ -253,6 +253,7 @@ def _measure(engine: Engine, source: InputSource, fit_source: InputSource, steps
     if fit_source is not source:
         fit_data = engine.load(fit_source, columns)
         record["dataset"]["fit_input"]["rows"] = engine.count(fit_data)
+    engine.keep_loaded()
     load = time.perf_counter() - t0
     record["dataset"]["rows"] = rows
     fitted = "" if fit_data is data else f" (fit on {record['dataset']['fit_input']['rows']:,} rows)"

@@ -54,7 +54,8 @@ class SparkEngine(Engine):
         self.spark = None
         self.mode = "local"
         self.io_mode = options.io_mode
-        self.inputs: list[DataFrame] = []  # cached by load(); the first is the input every repetition shares
+        self.inputs: list[DataFrame] = []  # cached by load(); the first `_shared_inputs` serve every repetition
+        self._shared_inputs = 1
 
     def check_options(self) -> None:
         """The checks get_spark makes before its JVM starts, made before the runner reads any data."""
@@ -119,11 +120,14 @@ class SparkEngine(Engine):
         table = picked.orderBy(ROW).toArrow()
         return {c: canonical(table.column(c)) for c in columns}
 
+    def keep_loaded(self) -> None:
+        self._shared_inputs = len(self.inputs)
+
     def release(self, data: DataFrame) -> None:
-        """Unpersist the inputs loaded inside repetitions (--include-io); the shared first one stays cached."""
-        for df in self.inputs[1:]:
+        """Unpersist the inputs loaded inside repetitions (--include-io); the shared ones stay cached."""
+        for df in self.inputs[self._shared_inputs:]:
             df.unpersist()
-        del self.inputs[1:]
+        del self.inputs[self._shared_inputs:]
 
     def stop(self) -> None:
         """Stop the session, which also frees the cached input."""
