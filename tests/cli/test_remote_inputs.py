@@ -11,7 +11,8 @@ from tests.clitools import SAMPLE, cli
 from tests.s3_fixtures import S3Server, s3_server  # noqa: F401
 
 
-@pytest.mark.parametrize("engine", ["numpy", pytest.param("sklearn", marks=pytest.mark.slow)])
+@pytest.mark.slow  # the s3_server fixture starts a moto server: 2-3 s before the first test
+@pytest.mark.parametrize("engine", ["numpy", "sklearn"])
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_s3_input(s3_server: S3Server, engine: str, fmt: str, tmp_path: Path) -> None:  # noqa: F811
     local = SAMPLE
@@ -39,6 +40,7 @@ def test_s3_input(s3_server: S3Server, engine: str, fmt: str, tmp_path: Path) ->
     assert record["dataset"]["uri"] == uri
 
 
+@pytest.mark.slow
 def test_missing_s3_object_is_a_user_error(s3_server: S3Server, tmp_path: Path) -> None:  # noqa: F811
     result = cli(
         "run",

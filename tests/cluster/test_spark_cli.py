@@ -32,7 +32,7 @@ def dataset(tmp_path_factory) -> dict[str, Path]:
 
 def run_cli(args: list[str], out_dir: Path) -> dict:
     """Run the CLI in a subprocess; return the one result file it wrote."""
-    proc = cli(*args, "--output", str(out_dir), timeout=300)
+    proc = cli(*args, "--output", str(out_dir))
     assert proc.returncode == 0, proc.stderr[-3000:]
     (result,) = out_dir.glob("*.json")
     return json.loads(result.read_text())
