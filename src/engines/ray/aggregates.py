@@ -69,20 +69,6 @@ class SmallestMode(_ValueCounts):
         return float(np.asarray(accumulator[0])[np.argmax(accumulator[1])])
 
 
-class DistinctValues(AggregateFnV2):
-    """The sorted distinct non-null values of a numeric column."""
-
-    def __init__(self, on: str) -> None:
-        super().__init__(f"distinct({on})", zero_factory=lambda: None, on=on, ignore_nulls=True)
-
-    def aggregate_block(self, block) -> np.ndarray | None:
-        values = pc.unique(_column(block, self._target_col_name)).drop_null()
-        return np.sort(values.to_numpy()) if len(values) else None
-
-    def combine(self, current: np.ndarray, new: np.ndarray) -> np.ndarray:
-        return np.union1d(current, new)
-
-
 class DocumentFrequency(AggregateFnV2):
     """[number of rows, then per vector index the number of rows with a non-zero entry there]."""
 
