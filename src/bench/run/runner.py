@@ -33,6 +33,7 @@ from src.bench.run.engine import Engine
 from src.bench.run.facts import EngineOptions
 from src.bench.run.measure import ResourceSampler, summarize
 from src.bench.run.steps import apply_steps
+from src.bench.spec.operators import INTEGER, NUMERIC
 from src.bench.spec.plan import Step, output_columns, plan_pipeline
 
 log = logging.getLogger("prepbench")
@@ -211,7 +212,7 @@ def _fit_source(req: RunRequest, source: InputSource, steps: list[Step]) -> Inpu
         if kind is None:
             raise UserError(f"--fit-input {req.fit_input} has no column '{column}', which the steps read from "
                             f"{source.path}; fit and transform inputs need the same columns")
-        if kind != source.schema[column]:
+        if kind != source.schema[column] and {kind, source.schema[column]} != {NUMERIC, INTEGER}:
             raise UserError(f"column '{column}' is {kind} in --fit-input {req.fit_input} but "
                             f"{source.schema[column]} in {source.path}; give both inputs the same column types")
     return fit_source
