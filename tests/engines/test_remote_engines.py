@@ -83,6 +83,7 @@ def test_ray_cluster_runs_an_s3_input_on_both_nodes(s3_server: S3Server, uploade
     assert worker_tasks - {"preflight_probe"}, worker_tasks  # the worker node handled part of the S3 data
 
 
+@pytest.mark.slow  # the s3 server starts for it
 @pytest.mark.parametrize(("scheme", "problem"), [
     ("s3a", re.escape("the hadoop-aws jar (org.apache.hadoop.fs.s3a.S3AFileSystem) is not on Spark's classpath; add "
                       "--spark-conf spark.jars.packages=org.apache.hadoop:hadoop-aws:") + r"\d+\.\d+\.\d+"),

@@ -163,6 +163,7 @@ def test_classic_output_is_unchanged_in_any_chunking(chunk_rows: int | None) -> 
     assert table_digest(generate_table(DatasetSpec(), chunk_rows=1)) == CLASSIC_DIGESTS[DatasetSpec()]
 
 
+@pytest.mark.slow
 def test_classic_file_bytes_and_cache_keys_are_unchanged(tmp_path: Path) -> None:
     written = write_dataset(DatasetSpec(), str(tmp_path / "d.csv"), chunk_rows=300)
     assert (written.rows, written.files) == (1000, 1)
@@ -210,6 +211,7 @@ def test_realistic_nulls_where_and_as_often_as_asked(real: pa.Table) -> None:
     assert generate_table(replace(REAL, rows=2000, categorical_null_rate=0.0))["cat_0"].null_count == 0
 
 
+@pytest.mark.slow
 def test_cardinality_is_reached_and_a_million_values_are_cheap() -> None:
     uniform = generate_table(DatasetSpec(rows=30_000, numeric=0, categorical=2, cardinality=1000, skew=0.0))
     for name in ("cat_0", "cat_1"):
@@ -350,6 +352,7 @@ def test_parquet_file_gets_a_row_group_per_chunk(tmp_path: Path) -> None:
     assert pq.read_table(path).equals(generate_table(spec))
 
 
+@pytest.mark.slow
 def test_cli_profile_with_overrides(tmp_path: Path) -> None:
     out = tmp_path / "p"
     result = subprocess.run(
@@ -375,6 +378,7 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout_skew", [0.8, 0.5], ids=["classic", "realistic"])
 def test_chunked_generation_does_not_hold_all_rows(layout_skew: float) -> None:
     """2e6 rows x 16 float64 = 256 MB; written in chunks of 2.5e5 rows (32 MB) the peak RSS grows by a few
@@ -390,6 +394,7 @@ def test_chunked_generation_does_not_hold_all_rows(layout_skew: float) -> None:
 # --- the sweep's datasets ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sweep_dataset_follows_profile_cardinality_and_skew(tmp_path: Path) -> None:
     from src.bench.orchestrate.sweep import Cell, check_dataset_options, dataset
 
