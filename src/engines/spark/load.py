@@ -31,7 +31,7 @@ from pyspark.sql.pandas.types import from_arrow_schema
 from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
 
 from src.bench.data.inputs import InputSource, read_arrow_table
-from src.bench.spec.operators import NUMERIC
+from src.bench.spec.operators import INTEGER, NUMERIC, STRING
 
 ROW = "_prepbench_row"
 PARTITIONS_PER_CORE = 2
@@ -40,7 +40,7 @@ _ID_BITS = 33  # monotonically_increasing_id() = partition index << 33 | positio
 
 
 def spark_type(kind: str):
-    return DoubleType() if kind == NUMERIC else StringType()
+    return DoubleType() if kind in (NUMERIC, INTEGER) else StringType()
 
 
 def load_cached(spark: SparkSession, source: InputSource, columns: list[str], io_mode: str) -> DataFrame:
@@ -105,7 +105,7 @@ def read_engine(spark: SparkSession, source: InputSource, columns: list[str]) ->
         schema = StructType([StructField(c, spark_type(k)) for c, k in source.schema.items()])
         df = spark.read.csv(source.uri, schema=schema, header=True)
         # The core reads an empty CSV field of a string column as "", Spark as null: follow the core.
-        df = df.select([F.coalesce(c, F.lit("")).alias(c) if source.schema[c] != NUMERIC else F.col(c)
+        df = df.select([F.coalesce(c, F.lit("")).alias(c) if source.schema[c] == STRING else F.col(c)
                         for c in columns])
     else:
         df = spark.read.parquet(source.uri).select([F.col(c).cast(spark_type(source.schema[c])) for c in columns])
