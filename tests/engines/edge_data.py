@@ -1,6 +1,14 @@
-"""Train and test files with the edge cases every engine is checked on: nulls in miss_*, a column constant at
-fit (and a different constant at transform), mixed-case text with tabs, and cat_0 values the training data
-does not have (sorting before and after every training category)."""
+"""Train and test files with the edge cases every engine is checked on: nulls in miss_* (an even count of observed
+values in miss_0 and an odd one in miss_1, so both median rules matter), a column constant at fit (and varying
+at transform), mixed-case text with tabs, empty and whitespace-only documents, categories whose code-point order
+differs from a case-insensitive one, cat_0 values the training data does not have (sorting before and after
+every training category), and int64 columns (numbers, and categories ordered numerically). Besides that main
+pair, small pairs that each hold one edge case on its own: a tiny table (mode ties, a not-quite-exact
+constant), a batch made only of blank documents, an empty-string category.
+
+Every table obeys the input rules of docs/operators.md (no null category, ASCII text), so every engine must
+agree with the numpy reference on all of them.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +22,12 @@ from src.bench.run.facts import EngineOptions
 from src.engines.numpy.engine import NumpyEngine
 
 UNSEEN = ["0_unseen", "~unseen"]  # code points before "v0" and after "v5"
+# Empty and whitespace-only documents (no newline: a CSV field holding one needs a reader option of its own).
+BLANK_DOCUMENTS = ["", " ", "\t", "  \t  ", "\t \t\x0b\x0c"]
+# Hand-made rows appended to the main pair: code-point order Z < a < ab < v0..v5 < é < 😀 (not a case-insensitive
+# or locale order), text with a leading tab, runs of blanks, an empty document, repeated words in mixed case.
+EDGE_CATEGORIES = ["Z", "a", "é", "😀", "ab"]
+EDGE_TEXT = ["  Leading\tTAB  and   runs ", "", "x Y x y X", "\t\t", "MiXeD\tcase  TEXT"]
 
 
 def edge_table(
@@ -37,7 +51,100 @@ def with_unseen(table: pa.Table, every: int = 4) -> pa.Table:
     values = table.column("cat_0").to_pylist()
     for i in range(0, len(values), every):
         values[i] = UNSEEN[(i // every) % 2]
-    return table.set_column(table.schema.get_field_index("cat_0"), "cat_0", pa.array(values))
+    return replaced(table, "cat_0", values)
+
+
+def replaced(table: pa.Table, name: str, values) -> pa.Table:
+    """The table with column `name` replaced by `values` (same type as before)."""
+    return table.set_column(table.schema.get_field_index(name), name, pa.array(values, table.schema.field(name).type,
+                                                                                from_pandas=True))
+
+
+def with_blank_documents(table: pa.Table, every: int = 7) -> pa.Table:
+    """Every `every`-th document becomes empty or whitespace-only. They stay apart, so no engine batch of more
+    than one row is made of blank documents only (that case has a table of its own: `blank_batch`)."""
+    values = table.column("text").to_pylist()
+    for i in range(3, len(values), every):
+        values[i] = BLANK_DOCUMENTS[(i // every) % len(BLANK_DOCUMENTS)]
+    return replaced(table, "text", values)
+
+
+def with_edge_rows(table: pa.Table) -> pa.Table:
+    """EDGE_CATEGORIES in cat_0 and EDGE_TEXT in text on rows appended at the end (other columns: copies of the
+    first rows)."""
+    n = len(EDGE_TEXT)
+    edges = {name: table[name].slice(0, n).combine_chunks() for name in table.column_names}
+    edges["cat_0"] = pa.array(EDGE_CATEGORIES)
+    edges["text"] = pa.array(EDGE_TEXT)
+    return pa.concat_tables([table, pa.table(edges, schema=table.schema)])
+
+
+def with_even_and_odd_counts(table: pa.Table) -> pa.Table:
+    """miss_0 gets an even number of observed values, miss_1 an odd one, so both median rules are exercised."""
+    for name, parity in (("miss_0", 0), ("miss_1", 1)):
+        values = table[name].to_numpy(zero_copy_only=False).copy()
+        observed = np.flatnonzero(~np.isnan(values))
+        if len(observed) % 2 != parity:
+            values[observed[0]] = np.nan
+        table = replaced(table, name, values)
+    return table
+
+
+def with_integer_columns(table: pa.Table, seed: int, categories: list[int]) -> pa.Table:
+    """num_int: whole numbers in an int64 column (numbers for the scalers); cat_int: int64 categories, ordered
+    numerically (-1 < 2 < 9 < 10 < 100; text order would be "-1" < "10" < "100" < "2" < "9")."""
+    rng = np.random.default_rng(seed)
+    n = table.num_rows
+    table = table.append_column("num_int", pa.array(rng.integers(-50, 1000, n), pa.int64()))
+    return table.append_column("cat_int", pa.array(rng.choice(categories, n), pa.int64()))
+
+
+def main_pair() -> tuple[pa.Table, pa.Table]:
+    """Train (300 + 5 rows, num_const 0.1 everywhere: its float mean is not exactly 0.1) and test (120 + 5 rows,
+    every 5th cat_0 unseen, num_const varying, cat_int with the unseen 3 and 11)."""
+    common = dict(numeric=3, vocab_size=80, missing_rate=0.25)
+    train = with_even_and_odd_counts(with_edge_rows(with_blank_documents(edge_table(300, seed=1, constant=0.1,
+                                                                                    **common))))
+    test = with_edge_rows(with_blank_documents(with_unseen(edge_table(120, seed=2, constant=0.1, **common), every=5)))
+    test = replaced(test, "num_const", np.linspace(-3.0, 5.0, test.num_rows))
+    return (with_integer_columns(train, 3, [-1, 2, 9, 10, 100]),
+            with_integer_columns(test, 4, [-1, 2, 3, 9, 10, 11, 100]))
+
+
+MAIN_TEST_UNSEEN = len(range(0, 120, 5))  # cat_0 values of the main test table that training never saw
+
+# Seven rows, fitted and transformed as they are: ties and exact rules a big random table rarely hits.
+TINY = pa.table({
+    "num_const": [0.1] * 7,  # constant, though its float mean is not exactly 0.1
+    "num_b": [1.0, 2.0, 3.0, 4.0, 10.0, -5.0, 0.5],
+    "miss_0": [1.0, None, 2.0, None, 2.0, 1.0, 3.0],  # mode tie 1.0 / 2.0 -> 1.0; lower median 2.0
+    "cat_0": ["B", "a", "b", "\u00e9", "a", "B", "Z"],  # code-point order: B Z a b \u00e9
+    # no blank document here: with one row per engine batch (more CPUs than rows), it would be a blank batch
+    "text": ["\tA\tb  ", "Hello  World", "x", "MiXeD\tcase  text", " lead", "A a  A", "b\tB"],
+})
+
+
+def blank_batch_pair() -> tuple[pa.Table, pa.Table]:
+    """The second half of each table's documents is empty or whitespace-only, so an engine that splits the rows
+    into two or more batches gets a batch made only of blank documents."""
+    pair = []
+    for rows, seed in ((40, 21), (30, 22)):
+        table = edge_table(rows, seed=seed, constant=1.0)
+        values = table.column("text").to_pylist()
+        for i in range(rows // 2, rows):
+            values[i] = BLANK_DOCUMENTS[i % len(BLANK_DOCUMENTS)]
+        pair.append(replaced(table, "text", values))
+    return pair[0], pair[1]
+
+
+def empty_category_pair() -> tuple[pa.Table, pa.Table]:
+    """cat_0 holds the empty string, a category like any other (it sorts first)."""
+    pair = []
+    for rows, seed in ((40, 31), (30, 32)):
+        table = edge_table(rows, seed=seed, constant=1.0)
+        values = table.column("cat_0").to_pylist()
+        pair.append(replaced(table, "cat_0", ["" if i % 3 == 0 else v for i, v in enumerate(values)]))
+    return pair[0], pair[1]
 
 
 def write_train_test(root: Path, train: pa.Table, test: pa.Table) -> dict[str, tuple[Path, Path]]:

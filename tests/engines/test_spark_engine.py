@@ -1,9 +1,8 @@
-"""The Spark engine against the numpy reference, on real Spark (local[2], one session for the module).
-
-Every operator and the three pipelines are fitted on a training file and applied to a test file that holds
-categories and words the training file never saw, then compared with the numpy engine doing the same. The data
-has the edge cases of the canonical semantics: nulls in miss_*, a constant numeric column, mixed-case text with
-runs of spaces and tabs. Both io-modes (pandas, engine) and both formats (CSV, Parquet) are covered.
+"""What is particular to the Spark engine, on real Spark (local[2], one session for the module): the session it
+starts, its two ways of reading the input (io-modes pandas and engine, CSV and Parquet) and the row order they
+keep, the noop action, releasing inputs, labels that depend on parameters, and the runner end to end. Its values
+against the numpy reference (every operator, parameter and pipeline, every io-mode and format, the edge-case
+datasets) are checked by tests/engines/test_conformance.py.
 """
 
 from __future__ import annotations
@@ -11,17 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from src.bench.data.generate import DatasetSpec, generate_table
 from src.bench.data.inputs import resolve_input
-from src.bench.run.consistency import compare_outputs
 from src.bench.run.facts import EngineOptions
 from src.bench.run.runner import RunRequest, execute
-from src.bench.spec.plan import output_columns, plan_pipeline
-from src.engines.numpy.engine import NumpyEngine
+from src.bench.spec.plan import plan_pipeline
 from src.engines.spark.engine import SparkEngine
 from tests.engines.edge_data import assert_loaded_rows_match_reference, edge_table, with_unseen, write_train_test
 
@@ -63,97 +59,6 @@ def loaded(engines, files):
         return cache[io_mode, fmt]
 
     return get
-
-
-def fit_then_apply(engine, steps, train, test):
-    """Fit every step on the training data (as transformed so far) and apply it to both."""
-    for step in steps:
-        state = engine.fit(step, train) if step.spec.stateful else None
-        train, test = engine.transform(step, state, train), engine.transform(step, state, test)
-    return train, test
-
-
-def compare_with_numpy(spark, sources, spark_data, operators, params=None):
-    """Fit on train, apply to test: the explicit steps' test outputs, Spark vs numpy; returns numpy's."""
-    steps = plan_pipeline(operators, params or {}, sources[0].schema)
-    checked = [c for s in steps if not s.implicit for c in s.output_cols]
-    kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
-    rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
-    ref = NumpyEngine(EngineOptions())
-    _, expected = fit_then_apply(ref, steps, *[ref.load(s, list(s.schema)) for s in sources])
-    _, got = fit_then_apply(spark, steps, *spark_data)
-    spark.materialize(got, output_columns(steps))
-    expected = ref.collect(expected, checked, None)
-    verdict = compare_outputs(spark.collect(got, checked, None), expected, kinds, rtol)
-    assert verdict["verdict"] == "ok", verdict["columns"]
-    return expected
-
-
-# The pipelines check every explicit step, so with Imputer and OneHotEncoder on strings they cover all eight
-# operators: these run on every io-mode and format. Each operator also runs alone (with its implicit steps) once.
-EVERY_LOAD = [["Imputer"], ["OneHotEncoder"], ["StandardScaler", "MinMaxScaler"], ["StringIndexer", "OneHotEncoder"],
-              ["Tokenizer", "HashingTF", "IDF"]]
-ALONE = ["StandardScaler", "MinMaxScaler", "StringIndexer", "Tokenizer", "HashingTF", "IDF"]
-CASES = [(ops, *io) for ops in EVERY_LOAD for io in IO_CASES] + [
-    ([op], *IO_CASES[i % len(IO_CASES)]) for i, op in enumerate(ALONE)
-]
-
-
-@pytest.mark.parametrize("operators,io_mode,fmt", CASES, ids=[f"{' '.join(c[0])}-{c[1]}-{c[2]}" for c in CASES])
-def test_operators_and_pipelines_match_numpy(engines, loaded, operators, io_mode, fmt):
-    by_mode, _ = engines
-    sources, data = loaded(io_mode, fmt)
-    expected = compare_with_numpy(by_mode[io_mode], sources, data, operators)
-    unseen = len(range(0, 120, 5))  # the unseen categories really reached the check: as null and as zero rows
-    for name, values in expected.items():
-        if name == "cat_0_index":
-            assert np.isnan(values).sum() == unseen
-        if name.startswith("cat_0") and name.endswith("_onehot"):
-            assert (np.diff(values.indptr) == 0).sum() == unseen
-
-
-@pytest.mark.parametrize("operator,params", [
-    ("StandardScaler", {"with_mean": False}),
-    ("StandardScaler", {"with_std": False}),
-    ("MinMaxScaler", {"min": -1.0, "max": 3.0}),
-    ("Imputer", {"strategy": "median"}),
-    ("Imputer", {"strategy": "mode"}),
-    ("Imputer", {"strategy": "constant", "fill_value": -2.5}),
-    ("HashingTF", {"num_features": 16, "binary": True}),
-    ("IDF", {"min_doc_freq": 40}),
-], ids=lambda v: str(v))
-def test_parameters_match_numpy(engines, loaded, operator, params):
-    by_mode, _ = engines
-    sources, data = loaded("engine", "parquet")
-    compare_with_numpy(by_mode["engine"], sources, data, [operator], {operator: params})
-
-
-EDGE_TABLE = pa.table({
-    "num_const": [0.1] * 7,  # constant, though its float mean is not exactly 0.1
-    "num_b": [1.0, 2.0, 3.0, 4.0, 10.0, -5.0, 0.5],
-    "miss_0": [1.0, None, 2.0, None, 2.0, 1.0, 3.0],  # mode tie 1.0 / 2.0 -> 1.0; lower median 2.0
-    "cat_0": ["B", "a", "b", "\u00e9", "a", "B", "Z"],  # code-point order: B Z a b \u00e9
-    "text": ["", "   ", "\tA\tb  ", "Hello  World", "x", "MiXeD\tcase  text", " lead"],
-})
-
-
-@pytest.mark.parametrize("operators,params", [
-    (["StandardScaler", "MinMaxScaler"], {}),
-    (["Imputer"], {"strategy": "mode"}),
-    (["Imputer"], {"strategy": "median"}),
-    (["StringIndexer", "OneHotEncoder"], {}),
-    (["Tokenizer", "HashingTF", "IDF"], {"HashingTF": {"num_features": 8}}),
-], ids=str)
-def test_documented_edge_cases_match_numpy(engines, tmp_path, operators, params):
-    """Empty and whitespace-only documents, case and code-point order, ties, a not-quite-exact constant."""
-    path = tmp_path / "edge.parquet"
-    pq.write_table(EDGE_TABLE, path)
-    source = resolve_input(str(path))
-    by_mode, _ = engines
-    data = by_mode["pandas"].load(source, list(source.schema))
-    if params and len(operators) == 1:
-        params = {operators[0]: params}
-    compare_with_numpy(by_mode["pandas"], [source, source], [data, data], operators, params)
 
 
 def test_imputer_label_follows_the_strategy(engines, files):

@@ -1,0 +1,84 @@
+"""A deliberately wrong engine (tests/fixtures/broken_engine, added through PREPBENCH_EXTRA_ENGINES) proves that
+the consistency check fails when it should: `run` exits 3 with status inconsistent and the mismatching rows,
+`--allow-inconsistent` exits 0 yet still records inconsistent, and `compare` names the wrong engine."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from src.bench.errors import EXIT_INCONSISTENT, EXIT_OK
+from src.bench.registry import EXTRA_ENGINES_VARIABLE, engines
+from tests.clitools import SAMPLE, cli, run_main
+from tests.fixtures.broken_engine.engine import SCALER_OFFSET
+
+BROKEN = "tests.fixtures.broken_engine"
+
+
+@pytest.fixture
+def broken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The broken engine registered (the registry's cache is keyed by the variable's value)."""
+    monkeypatch.setenv(EXTRA_ENGINES_VARIABLE, BROKEN)
+
+
+def run(tmp_path: Path, operator: str, *flags: str) -> tuple[int, dict]:
+    code, _, err = run_main(["run", "--engine", "broken", "--operator", operator, "--input", str(SAMPLE),
+                             "--output", str(tmp_path), "--repeats", "1", "--warmup", "0", *flags])
+    paths = list(tmp_path.glob(f"broken_{operator}_*.json"))
+    assert len(paths) == 1, err
+    return code, json.loads(paths[0].read_text())
+
+
+def test_the_registry_adds_the_engine_named_in_the_variable(broken) -> None:
+    assert list(engines())[-1] == "broken" and engines()["broken"].package == BROKEN
+
+
+def test_run_of_a_wrong_operator_is_inconsistent_with_examples(broken, tmp_path: Path) -> None:
+    code, record = run(tmp_path, "StandardScaler")
+    assert code == EXIT_INCONSISTENT
+    assert record["status"] == "inconsistent" and record["engine"]["name"] == "broken"
+    consistency = record["consistency"]
+    assert consistency["verdict"] == "inconsistent" and consistency["reference"] == "numpy"
+    columns = consistency["columns"]
+    assert set(columns) == {f"num_{i}_scaled" for i in range(4)}
+    for column in columns.values():
+        assert column["verdict"] == "inconsistent" and column["mismatches"] == 1000
+        assert column["max_abs_diff"] == pytest.approx(SCALER_OFFSET, rel=1e-6)
+        if "examples" in column:  # the rows that differ, rendered (results written before examples have none)
+            assert [e["row"] for e in column["examples"]] == list(range(len(column["examples"])))
+            assert column["examples"]
+            for example in column["examples"]:
+                assert float(example["engine"]) - float(example["reference"]) == pytest.approx(SCALER_OFFSET)
+
+
+def test_allow_inconsistent_exits_0_and_still_records_it(broken, tmp_path: Path) -> None:
+    code, record = run(tmp_path, "StandardScaler", "--allow-inconsistent")
+    assert code == EXIT_OK
+    assert record["status"] == "inconsistent" and record["consistency"]["verdict"] == "inconsistent"
+
+
+def test_an_operator_it_does_not_break_is_consistent(broken, tmp_path: Path) -> None:
+    """The check fails because of the wrong values, not because of the engine: its right operators pass."""
+    code, record = run(tmp_path, "MinMaxScaler")
+    assert code == EXIT_OK and record["status"] == "ok" and record["consistency"]["verdict"] == "ok"
+
+
+def test_compare_names_the_broken_engine_as_inconsistent(tmp_path: Path) -> None:
+    """Each engine of a comparison runs in a child process (from the repository root), which finds the broken
+    engine through the variable it inherits."""
+    result = cli("compare", "--engines", "numpy", "broken", "--operator", "Tokenizer", "--input", "data/sample.csv",
+                 "--output", str(tmp_path), "--repeats", "1", "--warmup", "0",
+                 env={**os.environ, EXTRA_ENGINES_VARIABLE: BROKEN})
+    assert result.returncode == EXIT_INCONSISTENT, result.stderr[-3000:]
+    rows = {cells[1].strip(): line for line in result.stdout.splitlines()
+            if line.startswith("│ ") and (cells := line.split("│"))[1].strip()}
+    assert rows["broken"].rstrip(" │").endswith("inconsistent") and "inconsistent (text_tokens row 0" in rows["broken"]
+    assert rows["numpy"].rstrip(" │").endswith("ok")
+    (path,) = tmp_path.glob("comparison_Tokenizer_sample.json")
+    comparison = json.loads(path.read_text())
+    status = {row["engine"]: (row["status"], row["exit_code"]) for row in comparison["summary"]}
+    assert status == {"numpy": ("ok", EXIT_OK), "broken": ("inconsistent", EXIT_INCONSISTENT)}
+    assert comparison["exit_code"] == EXIT_INCONSISTENT

@@ -1,0 +1,161 @@
+"""Every operator on every installed engine against the numpy reference, over the shared edge-case datasets.
+
+The operators come from `OPERATORS` (each alone with its defaults, then the parameter cases and the standard
+pipelines of tests/engines/conformance.py), the engines from the registry, minus the reference itself: a new
+operator or a new engine is checked here without any change to this file. Each case fits on a train file and
+transforms a test file (and the train file); outputs go through `compare_outputs` with the operator's tolerance.
+
+Datasets (tests/engines/edge_data.py): `main` (nulls with even and odd counts, a constant column, unseen and
+code-point-ordered categories, int64 numbers and categories, mixed-case text with tabs, blank documents), `tiny`
+(ties, a not-quite-exact constant, train = test), `blank_batch` (a batch of only empty/whitespace documents; text
+operators only) and `empty_category` (an empty-string category; category operators only). Engines that read
+their input in several ways (`--io-mode`) also run, on `main`, the cases that cover every operator through every
+io-mode and format. A known engine bug is a strict expected failure (conformance.KNOWN_BUGS), so it turns into a
+failure when fixed.
+
+One engine runs at a time: its cases are contiguous, it starts on the first and stops before the next engine's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from src.bench.spec.operators import OPERATORS
+from tests.engines import conformance as cf
+from tests.engines import edge_data
+
+SCHEMAS = {d.name: cf.schema_of(d) for d in cf.DATASETS}
+BY_NAME = {d.name: d for d in cf.DATASETS}
+
+
+def _matrix() -> list:
+    """(engine, dataset, format, io-mode, case) for every engine, its cases contiguous. Every dataset is read
+    from Parquet (with the engine's first io-mode, when it has several); an engine with several io-modes also
+    runs, on every other io-mode and format, the cases that cover every operator on `main`."""
+    params = []
+    for engine in cf.engines_under_test():
+        modes = cf.io_modes(engine)
+        first = modes[0] if modes else None
+        variants = [(d, "parquet", first, True) for d in cf.DATASETS] + [
+            (BY_NAME["main"], fmt, io, False) for io in modes for fmt in cf.FORMATS if (fmt, io) != ("parquet", first)]
+        for dataset, fmt, io_mode, every_case in variants:
+            schema = SCHEMAS[dataset.name]
+            cases = [c for c in cf.CASES if dataset.runs(c, schema)] if every_case else [
+                c for c in cf.DEFAULT_CASES if c in cf.PIPELINES or not cf.covered_by_pipelines(c, schema)]
+            for case in cases:
+                marks = cf.engine_marks(engine)
+                bug = cf.known_bug(engine, dataset, io_mode, case, schema)
+                if bug is not None:
+                    marks.append(pytest.mark.xfail(strict=True, reason=bug.reason))
+                where = dataset.name if every_case else f"{dataset.name}.{fmt}.io={io_mode}"
+                params.append(pytest.param(engine, dataset.name, fmt, io_mode, case, marks=marks,
+                                           id=f"{engine}-{where}-{case.id}"))
+    return params
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory):
+    started = cf.Sessions(cf.write_datasets(tmp_path_factory.mktemp("conformance")), "prepbench-conformance")
+    yield started
+    started.stop()
+
+
+@pytest.mark.parametrize(("engine", "dataset", "fmt", "io_mode", "case"), _matrix())
+def test_engine_matches_the_reference(sessions, engine, dataset, fmt, io_mode, case) -> None:
+    cf.assert_matches_reference(*sessions.load(engine, dataset, fmt, io_mode), case.operators, case.params)
+
+
+# --- the cases and the data really hold what the comparisons claim to check --------------------------------------
+
+def test_every_operator_and_parameter_has_a_case() -> None:
+    """Every operator runs alone, every parameter with a non-default value, and every engine is under test."""
+    assert {c.operators for c in cf.DEFAULT_CASES} >= {(op,) for op in OPERATORS}
+    for name, spec in OPERATORS.items():
+        varied = {p for c in cf.CASES for given in (c.params.get(name, {}),) for p in given
+                  if given[p] != spec.param(p).default}
+        assert varied == {p.name for p in spec.params}, name
+    assert {p.values[0] for p in _matrix()} == set(cf.installed_engines()) - {cf.REFERENCE}
+
+
+def test_every_dataset_runs_the_operators_it_is_for() -> None:
+    for dataset in cf.DATASETS:
+        schema = SCHEMAS[dataset.name]
+        ran = {s.name for c in cf.CASES if dataset.runs(c, schema) for s in cf.plan_pipeline(list(c.operators),
+                                                                                             c.params, schema)}
+        assert ran >= (dataset.operators or set(OPERATORS)), dataset.name
+
+
+def test_a_known_bug_marks_exactly_its_cases() -> None:
+    """The KNOWN_BUGS mechanism: a bug of an explicit Tokenizer step on blank_batch marks the cases whose tokens
+    are collected, not those where the Tokenizer is an implicit step, nor other engines, datasets or io-modes."""
+    bug = cf.KnownBug("ray", "blank_batch", "pandas", frozenset({"Tokenizer"}), None, True, "example")
+    schema = SCHEMAS["blank_batch"]
+    hit = {c.id for c in cf.CASES
+           if bug.hits("ray", "blank_batch", "pandas", cf.plan_pipeline(list(c.operators), c.params, schema))}
+    assert hit == {c.id for c in cf.CASES if c.operators[0] == "Tokenizer"}
+    steps = cf.plan_pipeline(["Tokenizer"], {}, schema)
+    assert not bug.hits("spark", "blank_batch", "pandas", steps) and not bug.hits("ray", "main", "pandas", steps)
+    assert not bug.hits("ray", "blank_batch", "engine", steps)
+    integer = cf.KnownBug("spark", "main", None, frozenset({"StandardScaler"}), cf.INTEGER, False, "example")
+    main = SCHEMAS["main"]
+    assert integer.hits("spark", "main", "engine", cf.plan_pipeline(["StandardScaler", "MinMaxScaler"], {}, main))
+    assert not integer.hits("spark", "main", "engine", cf.plan_pipeline(["MinMaxScaler"], {}, main))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return cf.write_datasets(tmp_path_factory.mktemp("reference"))
+
+
+def reference(files, dataset: str, operators: list[str], params: dict | None = None) -> dict:
+    """The numpy engine checked against itself: its outputs per split."""
+    engine = cf.NumpyEngine(cf.EngineOptions())
+    sources = files[dataset]["parquet"]
+    return cf.assert_matches_reference(engine, sources, tuple(engine.load(s, list(s.schema)) for s in sources),
+                                       operators, params)
+
+
+def test_main_data_holds_the_edge_cases(files) -> None:
+    n_edge = len(edge_data.EDGE_CATEGORIES)
+    index = reference(files, "main", ["StringIndexer"])
+    test = index["test"]["cat_0_index"]
+    # code point order: Z < a < ab < v0..v5 < é < 😀 (all six v-values occur in train)
+    assert test[-n_edge:].tolist() == [0.0, 1.0, 9.0, 10.0, 2.0]
+    assert np.isnan(test).sum() == edge_data.MAIN_TEST_UNSEEN and not np.isnan(index["train"]["cat_0_index"]).any()
+    train, test_table = edge_data.main_pair()  # int64 categories are ordered numerically: -1 2 9 10 100
+    expected = {-1: 0.0, 2: 1.0, 9: 2.0, 10: 3.0, 100: 4.0}
+    got = index["test"]["cat_int_index"]
+    want = [expected.get(v, np.nan) for v in test_table["cat_int"].to_pylist()]  # 3 and 11 unseen: null
+    assert np.array_equal(got, want, equal_nan=True) and np.isnan(want).any()
+    onehot = reference(files, "main", ["StringIndexer", "OneHotEncoder"])["test"]["cat_0_index_onehot"]
+    assert onehot.shape[1] == 11 and (np.diff(onehot.indptr) == 0).sum() == edge_data.MAIN_TEST_UNSEEN
+    onehot = reference(files, "main", ["OneHotEncoder"])["test"]["cat_0_onehot"]
+    assert np.array_equal(np.diff(onehot.indptr) == 0, np.isnan(test))  # unseen rows are all zeros, the others one 1
+    scaled = reference(files, "main", ["StandardScaler"])
+    assert all(np.all(scaled[split]["num_const_scaled"] == 0.0) for split in cf.SPLITS)
+    minmax = reference(files, "main", ["MinMaxScaler"], {"MinMaxScaler": {"min": -1.0, "max": 2.0}})["test"]
+    assert np.all(minmax["num_const_minmax"] == -1.0)
+    tokens = reference(files, "main", ["Tokenizer"])
+    assert tokens["test"]["text_tokens"][-n_edge:] == [
+        ["leading", "tab", "and", "runs"], [], ["x", "y", "x", "y", "x"], [], ["mixed", "case", "text"]]
+    assert sum(t == [] for t in tokens["train"]["text_tokens"]) > len(edge_data.BLANK_DOCUMENTS)
+    # both median rules: an even count of observed values and an odd one
+    assert [train["miss_0"].null_count % 2, train["miss_1"].null_count % 2] == [train.num_rows % 2,
+                                                                               (train.num_rows + 1) % 2]
+    tf = reference(files, "main", ["HashingTF"])["train"]["text_tokens_tf"]
+    idf = reference(files, "main", ["IDF"], {"IDF": {"min_doc_freq": 40}})["train"]["text_tokens_tf_tfidf"]
+    assert 0 < idf.count_nonzero() < tf.count_nonzero()  # min_doc_freq 40 zeroes some terms, not all
+
+
+def test_small_datasets_hold_their_edge_cases(files) -> None:
+    tiny = reference(files, "tiny", ["Imputer"], {"Imputer": {"strategy": "mode"}})["train"]["miss_0_imputed"]
+    assert tiny[1] == 1.0  # the tie 1.0 / 2.0 goes to the smallest
+    median = reference(files, "tiny", ["Imputer"], {"Imputer": {"strategy": "median"}})["train"]["miss_0_imputed"]
+    assert median[1] == 2.0  # the lower median of 1 1 2 2 3
+    assert reference(files, "tiny", ["StandardScaler"])["train"]["num_const_scaled"].tolist() == [0.0] * 7
+    blank = reference(files, "blank_batch", ["Tokenizer"])["test"]["text_tokens"]
+    half = len(blank) // 2
+    assert all(blank[:half]) and blank[half:] == [[]] * (len(blank) - half)
+    empty = reference(files, "empty_category", ["StringIndexer"])["test"]["cat_0_index"]
+    assert empty[0] == 0.0 and not np.isnan(empty).any()  # "" is the first category
