@@ -105,6 +105,7 @@ def test_implementation_labels(splits) -> None:
     assert engine.implementation("StandardScaler", unscaled) == "native"
 
 
+@pytest.mark.slow  # one CLI process per operator
 @pytest.mark.parametrize("operator", list(OPERATORS))
 def test_cli_run_is_consistent(operator: str, tmp_path: Path) -> None:
     result = subprocess.run(
