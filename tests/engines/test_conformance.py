@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from src.bench.spec.operators import OPERATORS
+from src.bench.spec.operators import INTEGER, OPERATORS
 from tests.engines import conformance as cf
 from tests.engines import edge_data
 
@@ -97,7 +97,7 @@ def test_a_known_bug_marks_exactly_its_cases() -> None:
     steps = cf.plan_pipeline(["Tokenizer"], {}, schema)
     assert not bug.hits("spark", "blank_batch", "pandas", steps) and not bug.hits("ray", "main", "pandas", steps)
     assert not bug.hits("ray", "blank_batch", "engine", steps)
-    integer = cf.KnownBug("spark", "main", None, frozenset({"StandardScaler"}), cf.INTEGER, False, "example")
+    integer = cf.KnownBug("spark", "main", None, frozenset({"StandardScaler"}), INTEGER, False, "example")
     main = SCHEMAS["main"]
     assert integer.hits("spark", "main", "engine", cf.plan_pipeline(["StandardScaler", "MinMaxScaler"], {}, main))
     assert not integer.hits("spark", "main", "engine", cf.plan_pipeline(["MinMaxScaler"], {}, main))
