@@ -64,4 +64,4 @@ def test_pipeline_on_the_cluster(spark_standalone: SparkStandalone, dataset, tmp
                       "--input", str(dataset["parquet"]), "--spark-master", spark_standalone.master_url,
                       "--repeats", "1", *CLUSTER_ARGS], tmp_path)
     assert_cluster_run_ok(record, spark_standalone.master_url)
-    assert record["implementations"] == {"Tokenizer": "native", "HashingTF": "native", "IDF": "native"}
+    assert record["implementations"] == {"Tokenizer": "native+adapter", "HashingTF": "native+adapter", "IDF": "native"}
