@@ -687,14 +687,7 @@ def write_dataset(spec: DatasetSpec, path: str, chunk_rows: int | None = None, p
     spec.validate()
     kind = output_kind(path)
     target = Path(path.rstrip("/" + os.sep) or path)
-    parent = target.parent if str(target.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create the directory {parent}: {exc.strerror}") from None
-    if not os.access(parent, os.W_OK):
-        raise UserError(f"cannot write to {parent}: permission denied; choose another --output")
-    tmp = parent / f".{target.name}.tmp-{os.getpid()}"
+    tmp = _temporary_beside(target)
     chunks = iter_chunks(spec, chunk_rows)
     # Parquet dictionary pages only where values repeat (random floats and documents would only grow the file);
     # the classic layout keeps the writer's defaults, so its files stay byte for byte what they were
@@ -805,14 +798,7 @@ def write_table(table: pa.Table, path: str) -> None:
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".parquet", ".pq"):
         raise UserError(f"--output must end in .csv or .parquet, got {path}")
-    parent = target.parent if str(target.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create the directory {parent}: {exc.strerror}") from None
-    if not os.access(parent, os.W_OK):
-        raise UserError(f"cannot write to {parent}: permission denied; choose another --output")
-    tmp = parent / f".{target.name}.tmp-{os.getpid()}"
+    tmp = _temporary_beside(target)
     try:
         if suffix == ".csv":
             import pyarrow.csv as pcsv
@@ -825,3 +811,15 @@ def write_table(table: pa.Table, path: str) -> None:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _temporary_beside(target: Path) -> Path:
+    """A temporary path in the target's directory (created if needed), so the finished output is renamed in."""
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create the directory {parent}: {exc.strerror}") from None
+    if not os.access(parent, os.W_OK):
+        raise UserError(f"cannot write to {parent}: permission denied; choose another --output")
+    return parent / f".{target.name}.tmp-{os.getpid()}"
