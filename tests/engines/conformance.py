@@ -46,29 +46,39 @@ def fit_then_transform(engine: Engine, steps: list[Step], train: Any, test: Any)
     return train, test
 
 
+def reference_outputs(sources: tuple[InputSource, InputSource], operators: list[str] | tuple[str, ...],
+                      params: dict | None = None) -> dict[str, dict]:
+    """The numpy engine's outputs of the explicit steps, fitted on the train source, per split."""
+    steps = plan_pipeline(list(operators), dict(params or {}), sources[0].schema)
+    reference = NumpyEngine(EngineOptions())
+    expected = fit_then_transform(reference, steps, *(reference.load(s, list(s.schema)) for s in sources))
+    return {split: reference.collect(out, _checked(steps), None) for split, out in zip(SPLITS, expected)}
+
+
 def assert_matches_reference(engine: Engine, sources: tuple[InputSource, InputSource], data: tuple[Any, Any],
                              operators: list[str] | tuple[str, ...], params: dict | None = None) -> dict[str, dict]:
     """`engine` (with `data`, its loads of the train and test `sources`) fits the operators on train and transforms
     test and train; both outputs of every explicit step must match the numpy engine's. Returns the reference
     outputs per split, for checks of what the data exercised."""
     steps = plan_pipeline(list(operators), dict(params or {}), sources[0].schema)
-    checked = [c for s in steps if not s.implicit for c in s.output_cols]
     kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
     rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
-    reference = NumpyEngine(EngineOptions())
-    expected = fit_then_transform(reference, steps, *(reference.load(s, list(s.schema)) for s in sources))
+    expected = reference_outputs(sources, operators, params)
     got = fit_then_transform(engine, steps, *data)
-    outputs, problems = {}, []
-    for split, ours, theirs in zip(SPLITS, got, expected):
-        outputs[split] = reference.collect(theirs, checked, None)
+    problems = []
+    for split, ours in zip(SPLITS, got):
         result = engine.materialize(ours, output_columns(steps))
-        verdict = compare_outputs(engine.collect(result, checked, None), outputs[split], kinds, rtol)
+        verdict = compare_outputs(engine.collect(result, _checked(steps), None), expected[split], kinds, rtol)
         if verdict["verdict"] != "ok":
             problems.append(describe_mismatch(split, verdict))
     if problems:
         pytest.fail(f"{engine.name} differs from {REFERENCE} on {' -> '.join(operators)} {params or ''}:\n"
                     + "\n".join(problems), pytrace=False)
-    return outputs
+    return expected
+
+
+def _checked(steps: list[Step]) -> list[str]:
+    return [c for s in steps if not s.implicit for c in s.output_cols]
 
 
 def describe_mismatch(split: str, verdict: dict[str, Any]) -> str:

@@ -5,8 +5,9 @@ all-zero one-hot row, never a category, not counted in K), the empty string (a c
 strings that sort differently by code point and by UTF-16 ("b～" < "b😀" and U+FFFF < U+10000 by code point),
 an int64 column with nulls (numeric order: -1 < 2 < 9 < 10 < 100, where text order would give "-1" < "10" <
 "100" < "2" < "9") and a boolean column with nulls (false < true). Each engine fits on the train file and
-transforms the test file, which has unseen values and nulls; its outputs must equal the hand-computed ones below
-and the numpy reference through the consistency check. Each engine starts once for the module.
+transforms the test file, which has unseen values and nulls. The numpy reference's outputs must equal the
+hand-computed ones below, and every other engine, in each of its io-modes, the reference's (exactly: indices
+and one-hot rows have no tolerance). Each engine starts once for the module.
 """
 
 from __future__ import annotations
@@ -18,14 +19,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from src.bench.data.inputs import read_arrow_table, resolve_input
+from src.bench.data.inputs import InputSource, read_arrow_table, resolve_input
 from src.bench.errors import UserError
-from src.bench.registry import create_engine, installed_engines
-from src.bench.run.consistency import compare_outputs
-from src.bench.run.facts import EngineOptions
-from src.bench.run.steps import apply_steps
 from src.bench.spec.operators import INTEGER, STRING
-from src.bench.spec.plan import output_columns, plan_pipeline
+from src.bench.spec.plan import plan_pipeline
+from tests.engines import conformance as cf
 
 COLUMNS = ["cat_s", "cat_i", "flag"]
 TRAIN = {
@@ -94,18 +92,27 @@ def _table(values: dict[str, list]) -> pa.Table:
                      "flag": pa.array(values["flag"], pa.bool_())})
 
 
+def _files(root: Path, train: dict[str, list], test: dict[str, list]) -> tuple[InputSource, InputSource]:
+    paths = root / "train.parquet", root / "test.parquet"
+    for path, values in zip(paths, (train, test)):
+        pq.write_table(_table(values), path)
+    return tuple(resolve_input(str(p)) for p in paths)
+
+
 @pytest.fixture(scope="module")
-def files(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("categorical")
-    train, test = root / "train.parquet", root / "test.parquet"
-    pq.write_table(_table(TRAIN), train)
-    pq.write_table(_table(TEST), test)
-    return train, test
+def files(tmp_path_factory) -> dict[str, dict[str, tuple[InputSource, InputSource]]]:
+    """dataset -> format -> (train, test). `no_fitted_values`: every fitted value of cat_s and cat_i is null and
+    flag has one category."""
+    return {
+        "categorical": {"parquet": _files(tmp_path_factory.mktemp("categorical"), TRAIN, TEST)},
+        NO_FITTED_VALUES: {"parquet": _files(tmp_path_factory.mktemp("categorical-empty"),
+                                             {"cat_s": [None, None], "cat_i": [None, None], "flag": [True, None]},
+                                             {"cat_s": ["a", None], "cat_i": [1, None], "flag": [True, False]})},
+    }
 
 
 def test_integer_and_boolean_columns_are_integer_categories(files) -> None:
-    train, _ = files
-    source = resolve_input(str(train))
+    source = files["categorical"]["parquet"][0]
     assert source.schema == {"cat_s": STRING, "cat_i": INTEGER, "flag": INTEGER}
     table = read_arrow_table(source, COLUMNS)  # how numpy, sklearn, and Spark and Ray with --io-mode pandas read it
     assert table.column("cat_i").to_pylist() == [10.0, 9.0, None, 2.0, 10.0, -1.0, 9.0, None, 100.0, 2.0, 9.0]
@@ -123,117 +130,55 @@ def test_dictionary_encoded_categories_and_huge_integers(tmp_path) -> None:
         read_arrow_table(source, ["id"])
 
 
-# --- every installed engine ------------------------------------------------------------------------------------
+# --- the reference by hand, every engine against the reference ---------------------------------------------------
 
-ENGINES = ("numpy", "sklearn", "ray", "spark")
-ENGINE_OPTIONS = {"spark": {"spark_master": "local[2]"}}
-NO_FITTED_VALUES = "no fitted values"
-RAY_READER = "pipeline, Ray's own reader"
-
-
-def _pairs() -> list:
-    """(engine, case) in engine order, so each engine starts once and stops before the next one starts."""
-    pairs = []
-    for name in ENGINES:
-        marks = [pytest.mark.slow] if name in ("spark", "ray") else []
-        if name not in installed_engines():
-            marks.append(pytest.mark.skip(reason=f"{name} is not installed"))
-        cases = [*CASES, NO_FITTED_VALUES, *([RAY_READER] if name == "ray" else [])]
-        pairs += [pytest.param(name, case, marks=marks, id=f"{name}-{case}") for case in cases]
-    return pairs
+NO_FITTED_VALUES = "no_fitted_values"
+# StringIndexer gives null everywhere, OneHotEncoder zero-width rows (K = 0)
+EXPECTED_WITHOUT_FITTED_VALUES = {
+    "StringIndexer": {"cat_s_index": np.array([N, N]), "cat_i_index": np.array([N, N]),
+                      "flag_index": np.array([0.0, N])},
+    "OneHotEncoder": {"cat_s_onehot": np.zeros((2, 0)), "cat_i_onehot": np.zeros((2, 0)),
+                      "flag_onehot": np.array([[1.0], [0.0]])},
+}
 
 
-@pytest.fixture(scope="module")
-def started():
-    """engine name -> the started engine; starting one stops the one before (numpy and sklearn need no stop)."""
-    current: dict = {}
-
-    def get(name: str):
-        if name not in current:
-            for engine in current.values():
-                engine.stop()
-            current.clear()
-            engine = create_engine(name, EngineOptions(app_name="prepbench-categorical-test",
-                                                       **ENGINE_OPTIONS.get(name, {})))
-            engine.check_options()
-            engine.start()
-            current[name] = engine
-        return current[name]
-
-    yield get
-    for engine in current.values():
-        engine.stop()
-
-
-def run_case(engine, files: tuple[Path, Path], case: tuple[list[str], dict]) -> dict:
-    """Fit the case's steps on the train file, transform the test file, collect every output (all rows)."""
-    train_source, test_source = (resolve_input(str(p)) for p in files)
-    steps = plan_pipeline(*case, train_source.schema)
-    assert [s.input_kinds for s in steps][:1] == [(STRING, INTEGER, INTEGER)]
-    train, test = engine.load(train_source, COLUMNS), engine.load(test_source, COLUMNS)
-    data, _ = apply_steps(engine, steps, train, test)
-    outputs = output_columns(steps)
-    result = engine.materialize(data, outputs)
-    try:
-        return {"steps": steps, "outputs": engine.collect(result, outputs, None)}
-    finally:
-        engine.release(result)
-
-
-@pytest.fixture(scope="module")
-def reference(files):
-    numpy = create_engine("numpy", EngineOptions())
-    numpy.start()
-    return {name: run_case(numpy, files, case)["outputs"] for name, case in CASES.items()}
-
-
-@pytest.fixture(scope="module")
-def files_without_fitted_values(tmp_path_factory) -> tuple[Path, Path]:
-    """Every fitted value of cat_s and cat_i is null; flag has one category."""
-    root = tmp_path_factory.mktemp("categorical-empty")
-    train, test = root / "train.parquet", root / "test.parquet"
-    pq.write_table(_table({"cat_s": [None, None], "cat_i": [None, None], "flag": [True, None]}), train)
-    pq.write_table(_table({"cat_s": ["a", None], "cat_i": [1, None], "flag": [True, False]}), test)
-    return train, test
-
-
-def assert_expected(engine_name: str, got: dict, want: dict) -> None:
+def assert_expected(got: dict, want: dict) -> None:
     for name, value_wanted in want.items():
         value = got[name]
         if value_wanted.ndim == 2:  # a one-hot column: sparse, K wide, null never counted
-            assert value.shape == value_wanted.shape, f"{engine_name} {name}: {value.shape} != {value_wanted.shape}"
-            assert value.toarray().tolist() == value_wanted.tolist(), f"{engine_name} {name}"
+            assert value.shape == value_wanted.shape, f"{name}: {value.shape} != {value_wanted.shape}"
+            assert value.toarray().tolist() == value_wanted.tolist(), name
         else:
             assert np.array_equal(np.asarray(value, dtype=np.float64), value_wanted, equal_nan=True), (
-                f"{engine_name} {name}: {np.asarray(value).tolist()} != {value_wanted.tolist()}")
+                f"{name}: {np.asarray(value).tolist()} != {value_wanted.tolist()}")
 
 
-@pytest.mark.parametrize(("engine_name", "case"), _pairs())
-def test_engine_matches_the_hand_computed_outputs_and_the_reference(engine_name, case, started, files, reference,
-                                                                    files_without_fitted_values) -> None:
-    engine = started(engine_name)
-    if case == NO_FITTED_VALUES:
-        # StringIndexer gives null everywhere, OneHotEncoder zero-width rows (K = 0)
-        index = run_case(engine, files_without_fitted_values, CASES["StringIndexer"])["outputs"]
-        assert_expected(engine_name, index, {"cat_s_index": np.array([N, N]), "cat_i_index": np.array([N, N]),
-                                             "flag_index": np.array([0.0, N])})
-        onehot = run_case(engine, files_without_fitted_values, CASES["OneHotEncoder"])["outputs"]
-        assert_expected(engine_name, onehot, {"cat_s_onehot": np.zeros((2, 0)), "cat_i_onehot": np.zeros((2, 0)),
-                                              "flag_onehot": np.array([[1.0], [0.0]])})
-        return
-    if case == RAY_READER:  # --io-mode engine: Ray's read_parquet tasks, cast to the types read_arrow_table gives
-        own_reader = create_engine("ray", EngineOptions(io_mode="engine"))
-        own_reader.start()  # joins the running Ray, and so leaves it running when it stops
-        try:
-            run = run_case(own_reader, files, CASES["pipeline"])
-        finally:
-            own_reader.stop()
-        case = "pipeline"
-    else:
-        run = run_case(engine, files, CASES[case])
-    got, steps = run["outputs"], run["steps"]
-    assert_expected(engine_name, got, expected(case))
-    kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
-    rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
-    verdict = compare_outputs(got, reference[case], kinds, rtol)
-    assert verdict["verdict"] == "ok", verdict
+@pytest.mark.parametrize("case", CASES)
+def test_the_reference_gives_the_hand_computed_outputs(files, case: str) -> None:
+    sources = files["categorical"]["parquet"]
+    assert [s.input_kinds for s in plan_pipeline(*CASES[case], sources[0].schema)][:1] == [(STRING, INTEGER, INTEGER)]
+    assert_expected(cf.reference_outputs(sources, *CASES[case])["test"], expected(case))
+    if case in EXPECTED_WITHOUT_FITTED_VALUES:
+        got = cf.reference_outputs(files[NO_FITTED_VALUES]["parquet"], *CASES[case])["test"]
+        assert_expected(got, EXPECTED_WITHOUT_FITTED_VALUES[case])
+
+
+def _matrix() -> list:
+    """Every engine in each of its io-modes, its cases contiguous, so each engine starts once."""
+    return [pytest.param(engine, io_mode, dataset, case, marks=cf.engine_marks(engine),
+                         id=f"{engine}-{dataset}-io={io_mode}-{case}")
+            for engine in cf.engines_under_test() for io_mode in cf.io_modes(engine) or (None,)
+            for dataset in ("categorical", NO_FITTED_VALUES) for case in CASES
+            if dataset == "categorical" or case in EXPECTED_WITHOUT_FITTED_VALUES]
+
+
+@pytest.fixture(scope="module")
+def sessions(files):
+    started = cf.Sessions(files, "prepbench-categorical-test")
+    yield started
+    started.stop()
+
+
+@pytest.mark.parametrize(("engine", "io_mode", "dataset", "case"), _matrix())
+def test_engine_matches_the_reference(sessions, engine: str, io_mode: str | None, dataset: str, case: str) -> None:
+    cf.assert_matches_reference(*sessions.load(engine, dataset, "parquet", io_mode), *CASES[case])

@@ -8,14 +8,13 @@ rules by construction, which is the point.
 
 Each case runs twice: `whole` fits on the file and transforms it; `split` fits on the packages whose name hashes
 even and transforms the others, so categories and words unseen at fit occur. Cases are ordered by engine; each
-engine starts once for the module and stops before the next one starts. Known engine disagreements on this data
-are non-strict expected failures (KNOWN_FAILURES) until the engines' fixes land.
+engine starts once for the module and stops before the next one starts. The comparison is the conformance suite's
+helper (tests/engines/conformance.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -29,14 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from src.bench.data.inputs import InputSource, resolve_input
-from src.bench.registry import REFERENCE, create_engine, installed_engines
-from src.bench.registry import engines as known_engines
-from src.bench.run.consistency import compare_outputs
-from src.bench.run.engine import Engine
-from src.bench.run.facts import EngineOptions
-from src.bench.run.steps import apply_steps
-from src.bench.spec.operators import TOKENS
-from src.bench.spec.plan import Step, output_columns, plan_pipeline
+from tests.engines import conformance as cf
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "real" / "package_docs.parquet"
@@ -45,7 +37,6 @@ SHA256 = "c9e9c8e3f3a3ad558245a0e11edfa21c842ba54b6f8afe4ddfa2621fff6eceb9"
 
 NUMERIC = ["n_classifiers", "paragraph_words", "summary_len"]
 CATEGORIES = ["author", "license", "topic"]
-QUICK_ENGINES = {"sklearn"}  # in-process, milliseconds; the others start a JVM or Ray and are `slow`
 MODES = ("whole", "split")
 
 
@@ -75,54 +66,13 @@ CASES = [
          {"Tokenizer": {"input_cols": ["text"]}, "HashingTF": {"num_features": 64}, "IDF": {"min_doc_freq": 5}}),
 ]
 
-# (engine, case id) -> why it fails today, for both modes; (engine, case id, mode) for one mode only.
-# Non-strict: the engines are being fixed for exactly these, and a fix must not turn the suite red.
-SPARK_LOWERCASE = (
-    "spark Tokenizer: RegexTokenizer(toLowercase=True) lowercases all of Unicode (Java toLowerCase), the reference "
-    "only A-Z: 4 rows with non-ASCII capitals differ, first sympy's 'Ondřej Čertík' -> reference ['ondřej', "
-    "'Čertík'] vs spark ['ondřej', 'čertík'] (also rich's 'Русский', 'Roučka Š')")
-RAY_NULL_CATEGORY = (
-    "ray {op}: Ray's {native} fit raises ValueError 'Unable to fit column because it contains null values' on the "
-    "null categories of {column} (the spec: a null is never a category, it gives {gives})")
-KNOWN_FAILURES: dict[tuple[str, ...], str] = {
-    ("spark", "Tokenizer-text"): SPARK_LOWERCASE,
-    ("spark", "HashingTF-text"): SPARK_LOWERCASE + "; HashingTF hashes the other tokens",
-    ("spark", "IDF-text"): SPARK_LOWERCASE + "; HashingTF and IDF follow",
-    ("spark", "Tokenizer-HashingTF[64]-IDF[5]-text"): SPARK_LOWERCASE + "; with 64 buckets the moved counts change "
-                                                                        "document frequencies, so IDF differs on "
-                                                                        "many more rows",
-    **{("ray", f"StringIndexer-{c}"): RAY_NULL_CATEGORY.format(op="StringIndexer", native="OrdinalEncoder", column=c,
-                                                              gives="a null index") for c in CATEGORIES},
-    **{("ray", f"OneHotEncoder-{c}"): RAY_NULL_CATEGORY.format(op="OneHotEncoder", native="OneHotEncoder", column=c,
-                                                              gives="an all-zero row") for c in CATEGORIES},
-    ("ray", "StringIndexer-OneHotEncoder-categories"): RAY_NULL_CATEGORY.format(
-        op="StringIndexer", native="OrdinalEncoder", column="author, license and topic", gives="a null index"),
-}
-
-
 def case_named(case_id: str) -> Case:
     return next(c for c in CASES if c.id == case_id)
 
 
-def known_failure(engine: str, case: Case, mode: str) -> str | None:
-    return KNOWN_FAILURES.get((engine, case.id, mode)) or KNOWN_FAILURES.get((engine, case.id))
-
-
-def engines_under_test() -> list[str]:
-    return [name for name in installed_engines() if name != REFERENCE]
-
-
 def _matrix() -> list:
-    params = []
-    for engine in engines_under_test():
-        for case in CASES:
-            for mode in MODES:
-                marks = [] if engine in QUICK_ENGINES else [pytest.mark.slow]
-                reason = known_failure(engine, case, mode)
-                if reason:
-                    marks.append(pytest.mark.xfail(strict=False, reason=reason))
-                params.append(pytest.param(engine, mode, case, marks=marks, id=f"{engine}-{mode}-{case.id}"))
-    return params
+    return [pytest.param(engine, mode, case, marks=cf.engine_marks(engine), id=f"{engine}-{mode}-{case.id}")
+            for engine in cf.engines_under_test() for case in CASES for mode in MODES]
 
 
 # --- the data and the engines ------------------------------------------------------------------------------------
@@ -133,8 +83,8 @@ def fit_half(package: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory) -> dict[str, tuple[InputSource, InputSource]]:
-    """mode -> (fit source, transform source)."""
+def files(tmp_path_factory) -> dict[str, dict[str, tuple[InputSource, InputSource]]]:
+    """mode -> format -> (fit source, transform source), as the conformance sessions take them."""
     table = pq.read_table(DATA)
     mask = pa.array([fit_half(p) for p in table.column("package").to_pylist()])
     root = tmp_path_factory.mktemp("real-data")
@@ -144,109 +94,27 @@ def files(tmp_path_factory) -> dict[str, tuple[InputSource, InputSource]]:
         pq.write_table(table.filter(rows), path)
         halves.append(resolve_input(str(path)))
     whole = resolve_input(str(DATA))
-    return {"whole": (whole, whole), "split": tuple(halves)}
-
-
-class Engines:
-    """One engine started at a time (asking for another stops the current one); loads cached per source."""
-
-    def __init__(self) -> None:
-        self.name: str | None = None
-        self.engine: Engine | None = None
-        self.loaded: dict[str, Any] = {}
-
-    def get(self, name: str) -> Engine:
-        if name != self.name:
-            self.stop()
-            engine = create_engine(name, EngineOptions(app_name="prepbench-real-data"))
-            engine.start()
-            self.name, self.engine = name, engine
-        return self.engine
-
-    def load(self, name: str, source: InputSource) -> Any:
-        engine = self.get(name)
-        if source.path not in self.loaded:
-            self.loaded[source.path] = engine.load(source, list(source.schema))
-        return self.loaded[source.path]
-
-    def stop(self) -> None:
-        self.loaded.clear()
-        if self.engine is not None:
-            self.engine.stop()
-        self.name, self.engine = None, None
+    return {"whole": {"parquet": (whole, whole)}, "split": {"parquet": tuple(halves)}}
 
 
 @pytest.fixture(scope="module")
-def sessions():
-    started = Engines()
+def sessions(files):
+    started = cf.Sessions(files, "prepbench-real-data")
     yield started
     started.stop()
 
 
-def run_case(engine: Engine, load, steps: list[Step], fit_source: InputSource, source: InputSource) -> dict:
-    """The explicit steps' outputs of `engine` fitted on `fit_source` and applied to `source`."""
-    data = load(source)
-    fit_data = data if fit_source is source else load(fit_source)
-    out, _ = apply_steps(engine, steps, fit_data, data)
-    checked = [c for s in steps if not s.implicit for c in s.output_cols]
-    # No engine.release: it is the runner's between repetitions, and may drop inputs loaded after the first (Spark
-    # unpersists them), which this module's cache of loaded inputs keeps using.
-    return engine.collect(engine.materialize(out, output_columns(steps)), checked, None)
-
-
-_REFERENCE_CACHE: dict[tuple[str, str], dict] = {}
-
-
-def reference(files, mode: str, case: Case) -> tuple[list[Step], dict]:
-    fit_source, source = files[mode]
-    steps = plan_pipeline(list(case.operators), case.params, source.schema)
-    if (mode, case.id) not in _REFERENCE_CACHE:
-        ref = create_engine(REFERENCE, EngineOptions())
-        _REFERENCE_CACHE[(mode, case.id)] = run_case(ref, lambda s: ref.load(s, list(s.schema)), steps, fit_source,
-                                                     source)
-    return steps, _REFERENCE_CACHE[(mode, case.id)]
-
-
-def describe_mismatch(verdict: dict[str, Any], got: dict[str, Any], expected: dict[str, Any],
-                      kinds: dict[str, str]) -> str:
-    """Each column that differs, with its mismatching rows; for tokens also the first token that differs, which
-    the rendered rows (cut to 80 characters) often do not reach."""
-    lines = []
-    for name, column in verdict["columns"].items():
-        if column["verdict"] == "ok":
-            continue
-        facts = {k: column[k] for k in ("rows", "mismatches", "max_abs_diff", "max_rel_diff", "detail") if k in column}
-        lines.append(f"  {name}: {json.dumps(facts)}")
-        for e in column.get("examples", []):
-            lines.append(f"    row {e['row']}: reference {e['reference']} vs engine {e['engine']}")
-            if kinds[name] == TOKENS and name in got:
-                ref, eng = list(expected[name][e["row"]] or []), list(got[name][e["row"]] or [])
-                at = next((i for i, (a, b) in enumerate(zip(ref, eng)) if a != b), min(len(ref), len(eng)))
-                lines.append(f"      first difference at token {at}: reference {ref[at:at + 3]!r} vs engine "
-                             f"{eng[at:at + 3]!r}")
-    return "\n".join(lines)
+def reference(files, case_id: str) -> dict:
+    """The reference's outputs of a case fitted on and applied to the whole file."""
+    case = case_named(case_id)
+    return cf.reference_outputs(files["whole"]["parquet"], case.operators, case.params)["test"]
 
 
 # --- every engine against the reference --------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("engine", "mode", "case"), _matrix())
-def test_engine_matches_the_reference_on_real_data(files, sessions, engine, mode, case) -> None:
-    steps, expected = reference(files, mode, case)
-    fit_source, source = files[mode]
-    got = run_case(sessions.get(engine), lambda s: sessions.load(engine, s), steps, fit_source, source)
-    kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
-    rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
-    verdict = compare_outputs(got, expected, kinds, rtol)
-    assert verdict["verdict"] == "ok", (
-        f"{engine} differs from {REFERENCE} on {case.id} ({mode}):\n{describe_mismatch(verdict, got, expected, kinds)}")
-
-
-def test_known_failures_name_real_cases() -> None:
-    """A misspelt key would mark nothing and let a known failure turn the suite red (or hide nothing it claims)."""
-    ids = {c.id for c in CASES}
-    for key in KNOWN_FAILURES:
-        assert key[0] in known_engines() and key[0] != REFERENCE, key
-        assert key[1] in ids and key[2:] in ((), *((m,) for m in MODES)), key
+def test_engine_matches_the_reference_on_real_data(sessions, engine, mode, case) -> None:
+    cf.assert_matches_reference(*sessions.load(engine, mode, "parquet"), case.operators, case.params)
 
 
 # --- the file itself, checked by hand ----------------------------------------------------------------------------
@@ -296,7 +164,7 @@ def test_the_text_is_real_unicode(table) -> None:
 
 
 def test_the_split_has_unseen_categories(files) -> None:
-    fit, transform = (pq.read_table(s.path) for s in files["split"])
+    fit, transform = (pq.read_table(s.path) for s in files["split"]["parquet"])
     assert 1000 < fit.num_rows < 1802 and fit.num_rows + transform.num_rows == 2802
     for column in CATEGORIES:
         seen = set(fit.column(column).drop_null().to_pylist())
@@ -317,7 +185,7 @@ def test_reference_outputs_by_hand(files, table) -> None:
         "constant": 0.0,
     }
     for strategy, value in filled.items():
-        _, out = reference(files, "whole", case_named(f"Imputer[{strategy}]-python_min"))
+        out = reference(files, f"Imputer[{strategy}]-python_min")
         got = out["python_min_imputed"]
         assert np.allclose(got[np.isnan(values)], value, rtol=1e-12, atol=0), strategy
         assert np.array_equal(got[~np.isnan(values)], values[~np.isnan(values)]), strategy
@@ -325,18 +193,17 @@ def test_reference_outputs_by_hand(files, table) -> None:
     for column in CATEGORIES:  # code point order, null -> null
         raw = table.column(column).to_pylist()
         order = {v: i for i, v in enumerate(sorted({v for v in raw if v is not None}))}
-        _, out = reference(files, "whole", case_named(f"StringIndexer-{column}"))
+        out = reference(files, f"StringIndexer-{column}")
         expected = np.array([np.nan if v is None else order[v] for v in raw])
         assert np.array_equal(out[f"{column}_index"], expected, equal_nan=True), column
     assert sorted({v for v in table.column("license").to_pylist() if v})[:3] == [
         "Apache 2.0", "Apache License 2.0", "Apache-2.0"]  # " " < "-": not a case- or punctuation-blind order
 
     texts = table.column("text").to_pylist()
-    _, out = reference(files, "whole", case_named("Tokenizer-text"))
-    tokens = out["text_tokens"]
-    for text, got in zip(texts, tokens):
-        if text.isascii():  # ASCII text: lowercase and split on whitespace, whatever rule non-ASCII letters follow
-            assert list(got) == text.lower().split()
-    _, out = reference(files, "whole", case_named("HashingTF-text"))
+    tokens = reference(files, "Tokenizer-text")["text_tokens"]
+    for text, got in zip(texts, tokens):  # Unicode lowercasing, split on ASCII whitespace only (not U+00A0)
+        assert list(got) == [t for t in re.split(r"[ \t\n\x0b\f\r]+", text.lower()) if t]
+    assert {"ondřej", "čertík"} <= set(tokens[next(i for i, t in enumerate(texts) if "Ondřej Čertík" in t)])
+    out = reference(files, "HashingTF-text")
     tf = out["text_tokens_tf"]
     assert np.array_equal(np.asarray(tf.sum(axis=1)).ravel(), [len(t) for t in tokens])  # every token counted once

@@ -7,12 +7,12 @@ and tab (\\x0B, \\f, \\r), empty and whitespace-only documents, and null documen
 followed by 24 blank then 24 null documents, so an engine that cuts the input into blocks gets blocks of blank
 documents only and of null documents only (Ray on 2 CPUs: 4 blocks of 16 rows).
 
-Each engine's outputs must equal the hand-written token lists exactly (a null document gives null tokens, not
-[]: `compare_outputs` reads a null token list as [], so only this check tells them apart), the term frequencies
-and idf computed here from those lists (scikit-learn's MurmurHash3, independent of the numpy engine's), and the
-numpy reference through `compare_outputs`, as every run checks. Each engine starts once for the module; Spark
-and Ray are `slow`. One more Spark test runs the engine in a process of its own under a Turkish JVM locale,
-where Java's lowercasing and Spark's plain lower() turn `I` into `ı`.
+The numpy reference's outputs must equal the hand-written token lists exactly (a null document gives null tokens,
+not []), and the term frequencies and idf computed here from those lists (scikit-learn's MurmurHash3, independent
+of the numpy engine's); every other engine must equal the reference through the conformance helper, exactly for
+tokens and term frequencies. Each engine starts once for the module; all but scikit-learn are `slow`. One more
+Spark test runs the engine in a process of its own under a Turkish JVM locale, where Java's lowercasing and
+Spark's plain lower() turn `I` into `ı`.
 """
 
 from __future__ import annotations
@@ -30,14 +30,11 @@ import pytest
 import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
 
-from src.bench.data.inputs import resolve_input
-from src.bench.registry import REFERENCE, create_engine, installed_engines
-from src.bench.run.consistency import compare_outputs
-from src.bench.run.facts import EngineOptions
-from src.bench.spec.plan import plan_pipeline
+from src.bench.data.inputs import InputSource, resolve_input
+from src.bench.registry import installed_engines
+from tests.engines import conformance as cf
 
 ROOT = Path(__file__).resolve().parents[2]
-SLOW_ENGINES = {"spark", "ray"}
 
 # (document, its tokens), written by hand from the rule in docs/operators.md
 HAND = [
@@ -85,65 +82,25 @@ def idf_weights(tf: sp.csr_matrix) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory) -> dict[str, str]:
+def files(tmp_path_factory) -> dict[str, dict[str, tuple[InputSource, InputSource]]]:
+    """dataset -> format -> (fit source, transform source): `train` fits and transforms DOCS, `new` fits on DOCS
+    and transforms NEW_DOCS."""
     root = tmp_path_factory.mktemp("text_semantics")
-    paths = {}
+    sources = {}
     for name, docs in (("train", DOCS), ("new", NEW_DOCS)):
-        paths[name] = str(root / f"{name}.parquet")
-        pq.write_table(pa.table({"text": pa.array(docs, pa.string())}), paths[name])
-    return paths
+        path = root / f"{name}.parquet"
+        pq.write_table(pa.table({"text": pa.array(docs, pa.string())}), path)
+        sources[name] = resolve_input(str(path))
+    return {"train": {"parquet": (sources["train"],) * 2}, "new": {"parquet": (sources["train"], sources["new"])}}
 
 
-class Engines:
-    """One started engine at a time: asking for another stops the current one (the cases are engine-major)."""
-
-    def __init__(self) -> None:
-        self.name, self.engine, self.loaded = None, None, {}
-
-    def get(self, name: str, files: dict[str, str]):
-        if name != self.name:
-            self.stop()
-            self.engine = create_engine(name, EngineOptions(app_name="prepbench-text-semantics"))
-            self.engine.start()
-            self.name = name
-            sources = {k: resolve_input(path) for k, path in files.items()}
-            self.loaded = {k: (source, self.engine.load(source, ["text"])) for k, source in sources.items()}
-        return self.engine, self.loaded
-
-    def stop(self) -> None:
-        if self.engine is not None:
-            self.engine.stop()
-        self.name, self.engine, self.loaded = None, None, {}
-
-
-@pytest.fixture(scope="module")
-def engines():
-    started = Engines()
-    yield started
-    started.stop()
-
-
-def run(engine, loaded, operators: list[str], params: dict, apply_to: str = "train") -> tuple[dict, dict]:
-    """Fit on train, transform `apply_to`; the engine's collected outputs and the numpy reference's, plus the
-    consistency verdict of the engine against the reference."""
-    source = loaded["train"][0]
-    steps = plan_pipeline(operators, params, source.schema)
-    columns = [c for s in steps if not s.implicit for c in s.output_cols]
-    kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
-    rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
-
-    def apply(eng, train, target):
-        for step in steps:
-            state = eng.fit(step, train) if step.spec.stateful else None
-            train, target = eng.transform(step, state, train), eng.transform(step, state, target)
-        result = eng.materialize(target, [c for s in steps for c in s.output_cols])
-        return eng.collect(result, columns, None)
-
-    reference = create_engine(REFERENCE, EngineOptions())
-    ref_data = {k: reference.load(s, ["text"]) for k, (s, _) in loaded.items()}
-    expected = apply(reference, ref_data["train"], ref_data[apply_to])
-    got = apply(engine, loaded["train"][1], loaded[apply_to][1])
-    return got, compare_outputs(got, expected, {c: kinds[c] for c in columns}, {c: rtol[c] for c in columns})
+# case -> (dataset, operators)
+CASES = {
+    "tokenizer": ("train", ["Tokenizer"]),
+    "hashing_tf": ("train", ["Tokenizer", "HashingTF"]),
+    "idf": ("train", ["IDF"]),
+    "idf_new_data": ("new", ["IDF"]),  # fitted on DOCS (n = 64, 26 of them null), applied to NEW_DOCS
+}
 
 
 def assert_csr_equal(got, expected: sp.csr_matrix, rtol: float = 0.0) -> None:
@@ -152,39 +109,39 @@ def assert_csr_equal(got, expected: sp.csr_matrix, rtol: float = 0.0) -> None:
     np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=rtol, atol=1e-12)
 
 
-CASES = ("tokenizer", "hashing_tf", "idf", "idf_new_data")
-
-
-def _params() -> list:
-    return [
-        pytest.param(engine, case, id=f"{engine}-{case}",
-                     marks=[pytest.mark.slow] if engine in SLOW_ENGINES else [])
-        for engine in installed_engines() for case in CASES
-    ]
-
-
-@pytest.mark.parametrize(("engine_name", "case"), _params())
-def test_text_operators_follow_the_rule(engines, files, engine_name: str, case: str) -> None:
-    engine, loaded = engines.get(engine_name, files)
+@pytest.mark.parametrize("case", CASES)
+def test_the_reference_gives_the_hand_computed_outputs(files, case: str) -> None:
+    dataset, operators = CASES[case]
+    got = cf.reference_outputs(files[dataset]["parquet"], operators)["test"]
+    tf = term_frequencies(TOKENS)
     if case == "tokenizer":
-        got, verdict = run(engine, loaded, ["Tokenizer"], {})
         assert got["text_tokens"] == TOKENS  # exact: None for a null document, [] for a blank one
     elif case == "hashing_tf":
-        got, verdict = run(engine, loaded, ["Tokenizer", "HashingTF"], {})
-        tf = sp.csr_matrix(got["text_tokens_tf"])
-        assert_csr_equal(tf, term_frequencies(TOKENS))
+        assert_csr_equal(got["text_tokens_tf"], tf)
         assert tf[2].nnz == 0 and tf[len(TOKENS) - 1].nnz == 0  # null documents: all-zero rows
     elif case == "idf":
-        got, verdict = run(engine, loaded, ["IDF"], {})
-        tf = term_frequencies(TOKENS)
         assert_csr_equal(got["text_tokens_tf_tfidf"], sp.csr_matrix(tf.multiply(idf_weights(tf))), rtol=1e-12)
-    else:  # fitted on the training documents (n = 64, 26 of them null), applied to new ones
-        got, verdict = run(engine, loaded, ["IDF"], {}, apply_to="new")
-        tf, new_tf = term_frequencies(TOKENS), term_frequencies(NEW_TOKENS)
+    else:
         weights = idf_weights(tf)
         assert weights[murmurhash3_32("νεος", seed=42) % NUM_FEATURES] == pytest.approx(math.log(65))  # unseen
-        assert_csr_equal(got["text_tokens_tf_tfidf"], sp.csr_matrix(new_tf.multiply(weights)), rtol=1e-12)
-    assert verdict["verdict"] == "ok", verdict
+        expected = sp.csr_matrix(term_frequencies(NEW_TOKENS).multiply(weights))
+        assert_csr_equal(got["text_tokens_tf_tfidf"], expected, rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def sessions(files):
+    started = cf.Sessions(files, "prepbench-text-semantics")
+    yield started
+    started.stop()
+
+
+@pytest.mark.parametrize(("engine", "case"), [
+    pytest.param(engine, case, marks=cf.engine_marks(engine), id=f"{engine}-{case}")
+    for engine in cf.engines_under_test() for case in CASES])
+def test_engine_matches_the_reference(sessions, engine: str, case: str) -> None:
+    """Exactly, for tokens (a null list is not []) and term frequencies; IDF within its rtol."""
+    dataset, operators = CASES[case]
+    cf.assert_matches_reference(*sessions.load(engine, dataset, "parquet"), operators)
 
 
 def test_the_expectations_are_python_s_rule() -> None:
@@ -223,8 +180,9 @@ engine.stop()
 def test_spark_tokenizer_ignores_the_jvm_locale(files) -> None:
     """Under a Turkish JVM locale Java lowercases I to ı, and so does Spark's plain lower() on non-ASCII text
     (ICU in the default locale): the Spark Tokenizer must still give the canonical tokens."""
-    done = subprocess.run([sys.executable, "-c", TURKISH_SPARK, files["train"]], cwd=ROOT, capture_output=True,
-                          text=True, timeout=900)
+    train = files["train"]["parquet"][0].path
+    done = subprocess.run([sys.executable, "-c", TURKISH_SPARK, train], cwd=ROOT, capture_output=True, text=True,
+                          timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["locale"] == "tr_TR"

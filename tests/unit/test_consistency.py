@@ -36,6 +36,9 @@ def test_nulls_must_match_and_integers_are_exact() -> None:
 def test_tokens_and_sparse() -> None:
     assert check([["a", "b"], []], [["a", "b"], []], kind="tokens")["verdict"] == "ok"
     assert check([["a"], []], [["a", "b"], []], kind="tokens")["first_mismatch_row"] == 0
+    assert check([["a"], None], [["a"], None], kind="tokens")["verdict"] == "ok"
+    assert check([["a"], []], [["a"], None], kind="tokens")["first_mismatch_row"] == 1  # null doc is not empty
+    assert check([None, ["a"]], [[], ["a"]], kind="tokens")["first_mismatch_row"] == 0
     ref = sp.csr_matrix(np.array([[0, 1.0, 0], [2.0, 0, 0]]))
     assert check(ref.copy(), ref, kind="vector", rtol=0.0)["verdict"] == "ok"
     moved = sp.csr_matrix(np.array([[0, 1.0, 0], [0, 2.0, 0]]))

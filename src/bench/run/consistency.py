@@ -183,9 +183,14 @@ def _compare_dense(got: np.ndarray, ref: np.ndarray, rtol: float) -> _Diff:
 def _compare_lists(got: list, ref: list) -> _Diff:
     if len(got) != len(ref):
         return _Diff(len(ref), (), np.inf, np.inf, f"{len(got)} rows != reference {len(ref)}")
-    bad = [i for i, (a, b) in enumerate(zip(got, ref)) if list(a or []) != list(b or [])]
+    bad = [i for i, (a, b) in enumerate(zip(got, ref)) if _tokens(a) != _tokens(b)]
     worst = np.inf if bad else 0.0
     return _Diff(len(ref), bad, worst, worst)
+
+
+def _tokens(row: Any) -> list | None:
+    """A null token list stays null: a null document is not an empty one."""
+    return None if row is None else list(row)
 
 
 def _compare_sparse(got: Any, ref: Any, rtol: float) -> _Diff:
