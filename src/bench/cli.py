@@ -283,10 +283,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.chunk_rows is not None and args.chunk_rows < 1:
         raise UserError(f"--chunk-rows must be at least 1, got {args.chunk_rows}")
     kind = output_kind(args.output)
-    if kind == "csv" and (spec.categorical_null_rate > 0 or spec.unicode):
-        logging.getLogger("prepbench").warning(
-            "CSV keeps neither nulls in string columns (read back as empty strings) nor, for prepbench's CSV "
-            "reader, line breaks inside documents; write .parquet to keep them")
     t0 = time.perf_counter()
     written = write_dataset(spec, args.output, chunk_rows=args.chunk_rows, progress=spec.rows >= 1_000_000)
     names = written.columns

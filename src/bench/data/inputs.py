@@ -1,14 +1,12 @@
-"""Input resolution (where the data is, its format and column kinds) and seeded dataset generation.
-
-Generated data obeys the input rules of the canonical semantics: no NaN, missing values only as null and only
-in the `miss_*` columns, numeric columns with a healthy spread, string categories, ASCII text.
-"""
+"""Input resolution (where the data is, its format and column kinds) and the one way CSV and Parquet inputs are
+read into Arrow by the single-machine engines (and by the others' pandas path)."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from src.bench.errors import UserError
@@ -136,19 +134,21 @@ def schema_kinds(arrow_schema, shown: str) -> dict[str, str]:
 CSV_BLOCK_BYTES = 1 << 24  # also the longest CSV field prepbench reads
 
 
-def csv_read_options(block_size: int = CSV_BLOCK_BYTES):
+def csv_options(schema: dict[str, str] | None = None, columns: list[str] | None = None,
+                block_size: int = CSV_BLOCK_BYTES) -> dict[str, Any]:
+    """pyarrow.csv keyword arguments every reader of a CSV input uses, so every engine parses it the same way:
+    explicit column types (an empty field in a number is null), an unquoted empty field of a string column is
+    null and a quoted one ("") the empty string (what pyarrow, Spark and most writers emit), and quoted line
+    breaks stay inside their field."""
     import pyarrow.csv as pcsv
 
-    return pcsv.ReadOptions(block_size=block_size)
-
-
-def csv_convert_options(schema: dict[str, str], columns: list[str] | None = None):
-    """Explicit column types so every engine parses a CSV the same way (empty field in a number = null)."""
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    types = {c: arrow_type(k) for c, k in schema.items()}
-    return pcsv.ConvertOptions(column_types=types, include_columns=columns, strings_can_be_null=False)
+    options: dict[str, Any] = {"read_options": pcsv.ReadOptions(block_size=block_size),
+                               "parse_options": pcsv.ParseOptions(newlines_in_values=True)}
+    if schema is not None:
+        types = {c: arrow_type(k) for c, k in schema.items()}
+        options["convert_options"] = pcsv.ConvertOptions(column_types=types, include_columns=columns,
+                                                         strings_can_be_null=True, quoted_strings_can_be_null=False)
+    return options
 
 
 def _csv_head_schema(uri: str):
@@ -164,7 +164,7 @@ def _csv_head_schema(uri: str):
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the end of the head
             raise UserError(f"{uri} is not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
-    with pcsv.open_csv(uri, read_options=csv_read_options()) as reader:  # closed: no read-ahead left running
+    with pcsv.open_csv(uri, **csv_options()) as reader:  # closed: no read-ahead left running
         schema = reader.schema
         try:
             batch = reader.read_next_batch()
@@ -214,9 +214,7 @@ def read_arrow_table(source: InputSource, columns: list[str]):
         import pyarrow.csv as pcsv
 
         stream = filesystem.open_input_stream(path) if filesystem else path
-        return pcsv.read_csv(
-            stream, read_options=csv_read_options(), convert_options=csv_convert_options(source.schema, columns)
-        )
+        return pcsv.read_csv(stream, **csv_options(source.schema, columns))
     except pa.ArrowInvalid as exc:
         raise UserError(f"cannot read {source.path}: {_first_line(exc)}") from None
 

@@ -43,7 +43,7 @@ def remote_schema(uri: str, fmt: str) -> dict[str, str]:
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
-    from src.bench.data.inputs import csv_read_options, schema_kinds
+    from src.bench.data.inputs import csv_options, schema_kinds
 
     filesystem, path = arrow_filesystem(uri)
     try:
@@ -54,7 +54,7 @@ def remote_schema(uri: str, fmt: str) -> dict[str, str]:
             schema = pq.ParquetDataset(path, filesystem=filesystem).schema
         else:
             with filesystem.open_input_stream(path) as stream:
-                schema = pcsv.open_csv(stream, read_options=csv_read_options(1 << 20)).schema
+                schema = pcsv.open_csv(stream, **csv_options(block_size=1 << 20)).schema
     except (OSError, pa.ArrowInvalid) as exc:
         raise UserError(f"cannot read {uri}: {str(exc).splitlines()[0]}") from None
     return schema_kinds(schema, uri)

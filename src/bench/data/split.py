@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from src.bench.data.inputs import InputSource, csv_convert_options, csv_read_options
+from src.bench.data.inputs import InputSource, csv_options
 from src.bench.errors import UserError
 
 CACHE_VARIABLE = "PREPBENCH_CACHE_DIR"
@@ -63,8 +63,7 @@ def _batches(source: InputSource):
         return ds.dataset(source.uri, format="parquet").to_batches(batch_size=1 << 20)
     import pyarrow.csv as pcsv
 
-    return pcsv.open_csv(source.uri, read_options=csv_read_options(),
-                         convert_options=csv_convert_options(source.schema))
+    return pcsv.open_csv(source.uri, **csv_options(source.schema))
 
 
 def _write_fit_rows(source: InputSource, fraction: float, seed: int, target: Path) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import ray
 
-from src.bench.data.inputs import InputSource, arrow_type, csv_convert_options, csv_read_options, read_arrow_table
+from src.bench.data.inputs import InputSource, arrow_type, csv_options, read_arrow_table
 
 ROW = "__row"
 BLOCKS_PER_CPU = 2
@@ -47,12 +47,7 @@ def _read_with_ray(source: InputSource, columns: list[str]) -> ray.data.Material
 
         filesystem, path = arrow_filesystem(source.uri)
     if source.format == "csv":
-        ds = ray.data.read_csv(
-            path,
-            filesystem=filesystem,
-            read_options=csv_read_options(),
-            convert_options=csv_convert_options(source.schema, columns),
-        )
+        ds = ray.data.read_csv(path, filesystem=filesystem, **csv_options(source.schema, columns))
     else:
         ds = ray.data.read_parquet(path, filesystem=filesystem, columns=columns)
     ds.context.execution_options.preserve_order = True  # blocks come back in file order, so numbering is right

@@ -103,10 +103,10 @@ def read_engine(spark: SparkSession, source: InputSource, columns: list[str]) ->
     """Spark's reader with explicit types, then row numbers in file order."""
     if source.format == "csv":
         schema = StructType([StructField(c, spark_type(k)) for c, k in source.schema.items()])
-        df = spark.read.csv(source.uri, schema=schema, header=True)
-        # The core reads an empty CSV field of a string column as "", Spark as null: follow the core.
-        df = df.select([F.coalesce(c, F.lit("")).alias(c) if source.schema[c] == STRING else F.col(c)
-                        for c in columns])
+        # Like the core's reader (csv_options): an unquoted empty field is null, "" the empty string, and quoted
+        # line breaks stay in their field (multiLine: Spark then reads each CSV file in one task).
+        multi_line = any(source.schema[c] == STRING for c in columns)
+        df = spark.read.csv(source.uri, schema=schema, header=True, multiLine=multi_line).select(columns)
     else:
         df = spark.read.parquet(source.uri).select([F.col(c).cast(spark_type(source.schema[c])) for c in columns])
     return with_row_numbers(spark, df)
