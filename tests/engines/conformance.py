@@ -169,11 +169,11 @@ DATASETS = [
     Dataset("empty_category", edge_data.empty_category_pair, frozenset({"StringIndexer", "OneHotEncoder"}),
             parameter_cases=frozenset()),
 ]
-FORMATS = ("csv", "parquet")
+FORMATS = edge_data.FORMATS
 
 
 def write_datasets(root: Path) -> dict[str, dict[str, tuple[InputSource, InputSource]]]:
-    """Every dataset as CSV and Parquet: name -> format -> (train, test) sources."""
+    """Every dataset in every format: name -> format -> (train, test) sources."""
     out = {}
     for dataset in DATASETS:
         paths = edge_data.write_train_test(root / dataset.name, *dataset.tables())

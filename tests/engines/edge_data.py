@@ -6,8 +6,8 @@ every training category), and int64 columns (numbers, and categories ordered num
 pair, small pairs that each hold one edge case on its own: a tiny table (mode ties, a not-quite-exact
 constant), a batch made only of blank documents, an empty-string category.
 
-Every table obeys the input rules of docs/operators.md (no null category, ASCII text), so every engine must
-agree with the numpy reference on all of them.
+Every table is inside the input rules of docs/operators.md (nulls in categories and text and Unicode text are),
+so every engine must agree with the numpy reference on all of them.
 """
 
 from __future__ import annotations
@@ -16,18 +16,22 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from src.bench.data.generate import DatasetSpec, generate_table, write_table
 from src.bench.run.facts import EngineOptions
 from src.engines.numpy.engine import NumpyEngine
 
 UNSEEN = ["0_unseen", "~unseen"]  # code points before "v0" and after "v5"
-# Empty and whitespace-only documents (no newline: a CSV field holding one needs a reader option of its own).
-BLANK_DOCUMENTS = ["", " ", "\t", "  \t  ", "\t \t\x0b\x0c"]
-# Hand-made rows appended to the main pair: code-point order Z < a < ab < v0..v5 < é < 😀 (not a case-insensitive
-# or locale order), text with a leading tab, runs of blanks, an empty document, repeated words in mixed case.
-EDGE_CATEGORIES = ["Z", "a", "é", "😀", "ab"]
-EDGE_TEXT = ["  Leading\tTAB  and   runs ", "", "x Y x y X", "\t\t", "MiXeD\tcase  TEXT"]
+# Empty and whitespace-only documents (a CSV field with a line break is quoted, and read back whole).
+BLANK_DOCUMENTS = ["", " ", "\t", "  \t  ", "\t \n\t\x0b\x0c"]
+# Hand-made rows appended to the main pair: code-point order Z < a < ab < v0..v5 < é < ｚ < 😀 (not a
+# case-insensitive, locale or UTF-16 order), a null category; text with a leading tab, runs of blanks, an empty
+# document, repeated words in mixed case, a null document, Unicode capitals with special case mappings and a line
+# break.
+EDGE_CATEGORIES = ["Z", "a", "é", "😀", "ab", None, "\uff5a"]
+EDGE_TEXT = ["  Leading\tTAB  and   runs ", "", "x Y x y X", "\t\t", "MiXeD\tcase  TEXT", None,
+             "Straße İSTANBUL\nΟΔΟΣ 😀Emoji\u00a0NBSP"]
 
 
 def edge_table(
@@ -147,14 +151,28 @@ def empty_category_pair() -> tuple[pa.Table, pa.Table]:
     return pair[0], pair[1]
 
 
+FORMATS = ("csv", "parquet", "parts")
+
+
 def write_train_test(root: Path, train: pa.Table, test: pa.Table) -> dict[str, tuple[Path, Path]]:
-    """{"csv": (train, test), "parquet": (train, test)}"""
-    out = {}
-    for fmt in ("csv", "parquet"):
-        out[fmt] = root / f"train.{fmt}", root / f"test.{fmt}"
-        write_table(train, str(out[fmt][0]))
-        write_table(test, str(out[fmt][1]))
+    """format -> (train, test) paths: one CSV file, one Parquet file, and `parts`: a directory of three Parquet
+    files whose string columns are dictionary-encoded (what pandas writes for a `category` column)."""
+    out = {fmt: (root / f"train.{fmt}", root / f"test.{fmt}") for fmt in ("csv", "parquet")}
+    out["parts"] = root / "parts" / "train.parquet", root / "parts" / "test.parquet"
+    for table, i in ((train, 0), (test, 1)):
+        write_table(table, str(out["csv"][i]))
+        write_table(table, str(out["parquet"][i]))
+        write_parts(table, out["parts"][i])
     return out
+
+
+def write_parts(table: pa.Table, directory: Path, parts: int = 3) -> None:
+    directory.mkdir(parents=True)
+    encoded = pa.table({name: column.dictionary_encode() if pa.types.is_string(column.type) else column
+                        for name, column in zip(table.column_names, table.columns)})
+    bounds = np.linspace(0, table.num_rows, parts + 1).astype(int)
+    for i in range(parts):
+        pq.write_table(encoded.slice(bounds[i], bounds[i + 1] - bounds[i]), directory / f"part-{i:05d}.parquet")
 
 
 def assert_loaded_rows_match_reference(engine, data, source, rows) -> None:

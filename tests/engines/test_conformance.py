@@ -31,14 +31,16 @@ BY_NAME = {d.name: d for d in cf.DATASETS}
 
 def _matrix() -> list:
     """(engine, dataset, format, io-mode, case) for every engine, its cases contiguous. Every dataset is read
-    from Parquet (with the engine's first io-mode, when it has several); an engine with several io-modes also
-    runs, on every other io-mode and format, the cases that cover every operator on `main`."""
+    from Parquet (with the engine's first io-mode, when it has several); every engine also runs, on every other
+    format (CSV, a directory of parts with dictionary-encoded strings) and io-mode, the cases that cover every
+    operator on `main`."""
     params = []
     for engine in cf.engines_under_test():
         modes = cf.io_modes(engine)
         first = modes[0] if modes else None
         variants = [(d, "parquet", first, True) for d in cf.DATASETS] + [
-            (BY_NAME["main"], fmt, io, False) for io in modes for fmt in cf.FORMATS if (fmt, io) != ("parquet", first)]
+            (BY_NAME["main"], fmt, io, False) for io in modes or (None,) for fmt in cf.FORMATS
+            if (fmt, io) != ("parquet", first)]
         for dataset, fmt, io_mode, every_case in variants:
             schema = SCHEMAS[dataset.name]
             cases = [c for c in cf.CASES if dataset.runs(c, schema)] if every_case else [
@@ -120,25 +122,26 @@ def test_main_data_holds_the_edge_cases(files) -> None:
     n_edge = len(edge_data.EDGE_CATEGORIES)
     index = reference(files, "main", ["StringIndexer"])
     test = index["test"]["cat_0_index"]
-    # code point order: Z < a < ab < v0..v5 < é < 😀 (all six v-values occur in train)
-    assert test[-n_edge:].tolist() == [0.0, 1.0, 9.0, 10.0, 2.0]
-    assert np.isnan(test).sum() == edge_data.MAIN_TEST_UNSEEN and not np.isnan(index["train"]["cat_0_index"]).any()
+    # code point order: Z < a < ab < v0..v5 < é < ｚ (U+FF5A) < 😀 (all six v-values occur in train); null -> null
+    assert test[-n_edge:].tolist() == pytest.approx([0.0, 1.0, 9.0, 11.0, 2.0, np.nan, 10.0], nan_ok=True)
+    assert np.isnan(test).sum() == edge_data.MAIN_TEST_UNSEEN + 1 and np.isnan(index["train"]["cat_0_index"]).sum() == 1
     train, test_table = edge_data.main_pair()  # int64 categories are ordered numerically: -1 2 9 10 100
     expected = {-1: 0.0, 2: 1.0, 9: 2.0, 10: 3.0, 100: 4.0}
     got = index["test"]["cat_int_index"]
     want = [expected.get(v, np.nan) for v in test_table["cat_int"].to_pylist()]  # 3 and 11 unseen: null
     assert np.array_equal(got, want, equal_nan=True) and np.isnan(want).any()
     onehot = reference(files, "main", ["StringIndexer", "OneHotEncoder"])["test"]["cat_0_index_onehot"]
-    assert onehot.shape[1] == 11 and (np.diff(onehot.indptr) == 0).sum() == edge_data.MAIN_TEST_UNSEEN
+    assert onehot.shape[1] == 12 and (np.diff(onehot.indptr) == 0).sum() == edge_data.MAIN_TEST_UNSEEN + 1
     onehot = reference(files, "main", ["OneHotEncoder"])["test"]["cat_0_onehot"]
-    assert np.array_equal(np.diff(onehot.indptr) == 0, np.isnan(test))  # unseen rows are all zeros, the others one 1
+    assert np.array_equal(np.diff(onehot.indptr) == 0, np.isnan(test))  # unseen, null: all zeros; others one 1
     scaled = reference(files, "main", ["StandardScaler"])
     assert all(np.all(scaled[split]["num_const_scaled"] == 0.0) for split in cf.SPLITS)
     minmax = reference(files, "main", ["MinMaxScaler"], {"MinMaxScaler": {"min": -1.0, "max": 2.0}})["test"]
     assert np.all(minmax["num_const_minmax"] == -1.0)
     tokens = reference(files, "main", ["Tokenizer"])
     assert tokens["test"]["text_tokens"][-n_edge:] == [
-        ["leading", "tab", "and", "runs"], [], ["x", "y", "x", "y", "x"], [], ["mixed", "case", "text"]]
+        ["leading", "tab", "and", "runs"], [], ["x", "y", "x", "y", "x"], [], ["mixed", "case", "text"], None,
+        ["straße", "i\u0307stanbul", "οδος", "😀emoji\u00a0nbsp"]]
     assert sum(t == [] for t in tokens["train"]["text_tokens"]) > len(edge_data.BLANK_DOCUMENTS)
     # both median rules: an even count of observed values and an odd one
     assert [train["miss_0"].null_count % 2, train["miss_1"].null_count % 2] == [train.num_rows % 2,
