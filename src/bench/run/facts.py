@@ -54,6 +54,15 @@ def positive_int(text: str) -> int:
     return value
 
 
+CORES = EngineOption(
+    "--cores",
+    "cores the engine may use, the same knob on every engine: Spark local[N] (spark.cores.max on a cluster), the "
+    "CPUs of a local Ray, the threads of the single-machine engines and of BLAS (default: every core)",
+    type=positive_int,
+    metavar="N",
+)
+
+
 def _never_remote(options: EngineOptions) -> bool:
     return False
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from src.bench.data.inputs import InputSource, read_arrow_table
 from src.bench.run.engine import Engine
+from src.engines.threads import limit_threads
 
 from .frame import Frame, canonical, from_arrow
 
@@ -18,7 +19,8 @@ class NumpyEngine(Engine):
     operators_package = "src.engines.numpy.operators"
 
     def start(self) -> dict[str, Any]:
-        return {"version": np.__version__, "mode": "local", "python": platform.python_version(), "nodes": 1}
+        return {"version": np.__version__, "mode": "local", "python": platform.python_version(), "nodes": 1,
+                **limit_threads(self.options.cores)}
 
     def load(self, source: InputSource, columns: list[str]) -> Frame:
         return from_arrow(read_arrow_table(source, columns))

@@ -1,6 +1,6 @@
-"""The numpy engine as the registry sees it: the canonical semantics, one process, no options."""
+"""The numpy engine as the registry sees it: the canonical semantics, one process; --cores caps its threads."""
 
-from src.bench.run.facts import EngineFacts
+from src.bench.run.facts import CORES, EngineFacts
 
 FACTS = EngineFacts(
     name="numpy",
@@ -9,4 +9,5 @@ FACTS = EngineFacts(
     distribution="numpy",
     import_name="numpy",
     colour="#1f77b4",
+    options=(CORES,),
 )

@@ -50,11 +50,15 @@ class RayEngine(Engine):
         opts = self.options
         if opts.ray_runtime_env_json:
             parse_runtime_env(read_runtime_env_arg(opts.ray_runtime_env_json), source="--ray-runtime-env-json")
-        if opts.ray_address and opts.ray_num_cpus:
-            raise UserError(
-                "--ray-num-cpus sets the CPUs of a local Ray only; an existing cluster's CPUs come from its own "
-                "`ray start --num-cpus`: drop one of --ray-num-cpus and --ray-address"
-            )
+        for flag, value in (("--ray-num-cpus", opts.ray_num_cpus), ("--cores", opts.cores)):
+            if opts.ray_address and value:
+                raise UserError(
+                    f"{flag} sets the CPUs of a local Ray only; an existing cluster's CPUs come from its own "
+                    f"`ray start --num-cpus`: drop one of {flag} and --ray-address"
+                )
+        if opts.cores and opts.ray_num_cpus and opts.cores != opts.ray_num_cpus:
+            raise UserError(f"--cores {opts.cores} and --ray-num-cpus {opts.ray_num_cpus} ask for different CPU "
+                            "counts; give one of them")
         check_address(opts.ray_address)
 
     def start(self) -> dict[str, Any]:
@@ -65,7 +69,8 @@ class RayEngine(Engine):
         env = read_runtime_env_arg(opts.ray_runtime_env_json) if opts.ray_runtime_env_json else None
         before = _node_id()
         info = init_ray(
-            address=opts.ray_address, namespace=opts.ray_namespace, runtime_env_json=env, num_cpus=opts.ray_num_cpus
+            address=opts.ray_address, namespace=opts.ray_namespace, runtime_env_json=env,
+            num_cpus=opts.ray_num_cpus or opts.cores
         )
         self._owns_ray = info.mode == "local" and _node_id() != before  # not when an existing Ray was reused
         shuffle = _configure_ray_data()

@@ -1,7 +1,7 @@
 """The Ray engine as the registry sees it: its command-line options (the user's guide spells --ray-address,
 --ray-namespace and --ray-runtime-env-json), when it runs on other machines, and its cluster check."""
 
-from src.bench.run.facts import IO_MODE, EngineFacts, EngineOption, EngineOptions, positive_int
+from src.bench.run.facts import CORES, IO_MODE, EngineFacts, EngineOption, EngineOptions, positive_int
 
 
 def _on_cluster(options: EngineOptions) -> bool:
@@ -17,6 +17,7 @@ FACTS = EngineFacts(
     extra="ray",
     colour="#2ca02c",
     options=(
+        CORES,
         IO_MODE,
         EngineOption("--ray-address",
                      "Ray cluster to connect to: host:port, ray://host:10001 or auto (default: start a local Ray)"),

@@ -6,7 +6,6 @@ Python lists of lists, the forms scikit-learn's encoders and text tools work wit
 
 from __future__ import annotations
 
-import platform
 from typing import Any
 
 import numpy as np
@@ -24,13 +23,7 @@ class SklearnEngine(NumpyEngine):
     operators_package = "src.engines.sklearn.operators"
 
     def start(self) -> dict[str, Any]:
-        return {
-            "version": sklearn.__version__,
-            "numpy": np.__version__,
-            "mode": "local",
-            "python": platform.python_version(),
-            "nodes": 1,
-        }
+        return {**super().start(), "version": sklearn.__version__, "numpy": np.__version__}
 
     def load(self, source: InputSource, columns: list[str]) -> Frame:
         """Loaded into the layout a scikit-learn user holds (see `user_layout`), so fit and transform start

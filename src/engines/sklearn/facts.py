@@ -1,6 +1,6 @@
-"""The scikit-learn engine as the registry sees it: one process, no options."""
+"""The scikit-learn engine as the registry sees it: one process; --cores caps its threads."""
 
-from src.bench.run.facts import EngineFacts
+from src.bench.run.facts import CORES, EngineFacts
 
 FACTS = EngineFacts(
     name="sklearn",
@@ -9,4 +9,5 @@ FACTS = EngineFacts(
     distribution="scikit-learn",
     import_name="sklearn",
     colour="#ff7f0e",
+    options=(CORES,),
 )

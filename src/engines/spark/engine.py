@@ -60,8 +60,8 @@ class SparkEngine(Engine):
     def check_options(self) -> None:
         """The checks get_spark makes before its JVM starts, made before the runner reads any data."""
         opts = self.options
-        spec = parse_master(opts.spark_master)
-        parse_spark_conf(opts.spark_conf)
+        master, _ = self._master_and_conf()
+        spec = parse_master(master)
         if opts.spark_driver_host is not None:
             resolve_host(opts.spark_driver_host.strip(), "--spark-driver-host")
         if spec.mode == "standalone":
@@ -78,9 +78,9 @@ class SparkEngine(Engine):
 
     def start(self) -> dict[str, Any]:
         opts = self.options
-        self.spark = get_spark(opts.app_name, master=opts.spark_master, config=parse_spark_conf(opts.spark_conf),
-                               driver_host=opts.spark_driver_host)
-        self.mode = parse_master(opts.spark_master).mode
+        master, conf = self._master_and_conf()
+        self.spark = get_spark(opts.app_name, master=master, config=conf, driver_host=opts.spark_driver_host)
+        self.mode = parse_master(master).mode
         if self.mode == "standalone":
             _wait_for_executors(self.spark)
         self.io_mode = self._chosen_io_mode()
@@ -93,6 +93,22 @@ class SparkEngine(Engine):
             "java": f"{jvm_system.getProperty('java.version')} ({jvm_system.getProperty('java.vendor')})",
             "io_mode": self.io_mode,
         }
+
+    def _master_and_conf(self) -> tuple[str | None, dict[str, str]]:
+        """--spark-master and --spark-conf with --cores applied: local[N] when no master is given, and
+        spark.cores.max (the cores the application takes across the cluster) on a standalone cluster."""
+        opts = self.options
+        conf = parse_spark_conf(opts.spark_conf)
+        if opts.cores is None:
+            return opts.spark_master, conf
+        if opts.spark_master is None:
+            return f"local[{opts.cores}]", conf
+        spec = parse_master(opts.spark_master)
+        given = spec.local_cores if spec.mode == "local" else int(conf.get("spark.cores.max", opts.cores))
+        if given != opts.cores:
+            source = f"--spark-master {opts.spark_master}" if spec.mode == "local" else "spark.cores.max"
+            raise UserError(f"--cores {opts.cores} and {source} ask for different core counts; give one of them")
+        return opts.spark_master, conf if spec.mode == "local" else {**conf, "spark.cores.max": str(opts.cores)}
 
     def _chosen_io_mode(self) -> str:
         """--io-mode, or Spark's own reader on a standalone cluster and Arrow on the driver in local mode."""

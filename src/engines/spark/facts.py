@@ -1,6 +1,6 @@
 """The Spark engine as the registry sees it: its command-line options, and when it runs on other machines."""
 
-from src.bench.run.facts import IO_MODE, EngineFacts, EngineOption, EngineOptions
+from src.bench.run.facts import CORES, IO_MODE, EngineFacts, EngineOption, EngineOptions
 
 
 def _on_cluster(options: EngineOptions) -> bool:
@@ -16,6 +16,7 @@ FACTS = EngineFacts(
     extra="spark",
     colour="#d62728",
     options=(
+        CORES,
         IO_MODE,
         EngineOption("--spark-master", "Spark master URL, e.g. spark://host:7077 or local[1] (default local[*])"),
         EngineOption("--spark-driver-host", "address executors use to reach this driver (cluster mode)"),
