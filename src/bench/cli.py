@@ -37,6 +37,10 @@ examples:
   prepbench pipeline --engine ray --ray-address 127.0.0.2:6379 \\
       --ray-runtime-env-json '{"pip": ["pandas==2.2.3"]}' --operators StandardScaler --input data/sample.csv
   prepbench compare --operators StandardScaler OneHotEncoder --input data/sample.csv
+  prepbench pipeline --engine numpy --spec my_pipeline.yaml --input data/sample.csv
+  prepbench compare --spec my_pipeline.yaml --engines numpy sklearn --input data/sample.csv
+  prepbench workload list
+  prepbench workload run ctr --engines numpy sklearn --rows 1e5
   prepbench sweep --engines numpy spark --operators StandardScaler --rows 1e4 1e5 1e6 --out sweep.jsonl
   prepbench report sweep.jsonl --out experiments/report
 
@@ -73,20 +77,24 @@ def _add_run_options(parser: argparse.ArgumentParser, output_default: str) -> No
     parser.add_argument("--input", required=True, help="input .csv or .parquet (local path, file://, s3://, hdfs://)")
     parser.add_argument("--data-path", help="read the data from here instead of --input (both are recorded)")
     parser.add_argument(
+        "--params",
+        metavar="JSON",
+        help="operator parameters as JSON; for several operators keyed by operator name (not with --spec)",
+    )
+    parser.add_argument("--fit-input", metavar="PATH",
+                        help="fit the stateful operators on this file, transform --input (unseen categories occur)")
+    _add_measure_options(parser, output_default)
+
+
+def _add_measure_options(parser: argparse.ArgumentParser, output_default: str) -> None:
+    """How a run is measured, checked and written: the options of every command that runs a pipeline."""
+    parser.add_argument(
         "--output", default=output_default, help=f"directory for result files (default {output_default})"
     )
     parser.add_argument("--repeats", type=int, default=3, help="timed repetitions (default 3)")
     parser.add_argument("--warmup", type=int, default=1, help="discarded warm-up repetitions (default 1; 0 allowed)")
-    parser.add_argument(
-        "--params",
-        default="{}",
-        metavar="JSON",
-        help="operator parameters as JSON; for several operators keyed by operator name",
-    )
     parser.add_argument("--include-io", action="store_true", help="time loading the input inside every repetition")
     add_split_options(parser)
-    parser.add_argument("--fit-input", metavar="PATH",
-                        help="fit the stateful operators on this file, transform --input (unseen categories occur)")
     parser.add_argument(
         "--check-rows",
         type=int,
@@ -106,6 +114,9 @@ def add_split_options(parser: argparse.ArgumentParser) -> None:
                         help="fit on this fraction of the input's rows (the same seeded rows on every engine), "
                         "transform every row")
     parser.add_argument("--split-seed", type=int, default=0, metavar="N", help="seed of the --split rows (default 0)")
+
+
+SPEC_HELP = "a pipeline spec file (.yaml, .yml or .json; see docs/pipelines.md) instead of operators"
 
 
 def _count(text: str) -> int:
@@ -143,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("pipeline", "run a chain of operators on one engine; each step reads the previous step's output")
     p.add_argument("--engine", required=True, help=f"one of: {', '.join(engines())}")
-    p.add_argument("--operators", required=True, nargs="+", help="operator names in order")
+    ops = p.add_mutually_exclusive_group(required=True)
+    ops.add_argument("--operators", nargs="+", help="operator names in order")
+    ops.add_argument("--spec", metavar="FILE", help=SPEC_HELP)
     _add_run_options(p, "experiments/runs")
     add_engine_options(p)
 
@@ -151,14 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
     ops = p.add_mutually_exclusive_group(required=True)
     ops.add_argument("--operator", help="one operator")
     ops.add_argument("--operators", nargs="+", help="a pipeline of operators")
+    ops.add_argument("--spec", metavar="FILE", help=SPEC_HELP)
     p.add_argument("--engines", nargs="+", help="engines to compare (default: every installed engine)")
-    p.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per engine (default 3600)")
+    _add_timeout_option(p)
     _add_run_options(p, "experiments/reports")
     add_engine_options(p)
 
     p = command("sweep", "grid of engines x operators x rows x columns, appended to a JSONL file; resumable")
     p.add_argument("--engines", nargs="+", help="engines (default: every installed engine)")
-    p.add_argument("--operators", nargs="+", required=True, help="operators, each benchmarked on its own")
+    ops = p.add_mutually_exclusive_group(required=True)
+    ops.add_argument("--operators", nargs="+", help="operators, each benchmarked on its own")
+    ops.add_argument("--spec", nargs="+", metavar="FILE", help="pipeline spec files, each benchmarked as a whole "
+                     "(see docs/pipelines.md)")
     p.add_argument("--rows", nargs="+", required=True, type=float, help="row counts, e.g. 1e4 1e5 1e6")
     p.add_argument("--cols", nargs="+", type=int, default=[8], help="numeric column counts (default 8)")
     p.add_argument("--repeats", type=int, default=3, help="timed repetitions per cell (default 3)")
@@ -182,6 +199,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skew", type=float, help="Zipf exponent of the generated category frequencies (default 0.8)")
     add_split_options(p)
     add_engine_options(p)
+
+    workload = command("workload", "shipped pipelines, each with a generated dataset: list them or run one")
+    workload_sub = workload.add_subparsers(dest="workload_command", metavar="SUBCOMMAND", required=True,
+                                           parser_class=Parser)
+    w = workload_sub.add_parser("list", help="the shipped workloads: name, description, steps and data profile",
+                                description="the shipped workloads: name, description, steps and data profile")
+    _add_log_options(w, top=False)
+    w = workload_sub.add_parser(
+        "run", help="generate (or reuse) a workload's data and compare the engines on it, as `compare --spec` does",
+        description="generate (or reuse) a workload's data and compare the engines on it, as `compare --spec` "
+        "does: each engine in its own process, every step checked against the numpy reference")
+    _add_log_options(w, top=False)
+    w.add_argument("name", help="the workload (see: prepbench workload list)")
+    chosen = w.add_mutually_exclusive_group()
+    chosen.add_argument("--engine", help="run this engine only (still checked against the numpy reference)")
+    chosen.add_argument("--engines", nargs="+", help="engines to compare (default: every installed engine)")
+    w.add_argument("--rows", type=_count, default=100_000, help="rows of the generated data (default 100000; 1e6 "
+                   "allowed)")
+    w.add_argument("--seed", type=int, default=42, help="seed of the generated data (default 42)")
+    w.add_argument("--data-dir", default="data/cache", help="where generated datasets are cached (default "
+                   "data/cache)")
+    _add_timeout_option(w)
+    _add_measure_options(w, "experiments/reports")
+    add_engine_options(w)
 
     p = command("report", "turn result files into Markdown and a self-contained HTML page with plots")
     p.add_argument("results", nargs="+", help="run JSON, comparison JSON or sweep JSONL files (or directories)")
@@ -246,17 +287,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_timeout_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per engine (default 3600)")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from src.bench.report.summary import print_run
     from src.bench.run.engine_args import warn_unused_engine_flags
-    from src.bench.run.runner import execute, request_from_args
-    from src.bench.spec.operators import get_operator
+    from src.bench.run.runner import execute, pipeline_from_args, request_from_args
 
-    operators = (
-        [get_operator(args.operator).name] if args.command == "run" else [get_operator(o).name for o in args.operators]
-    )
+    operators, spec = pipeline_from_args(args)
     warn_unused_engine_flags(args, [args.engine])
-    outcome = execute(request_from_args(args, args.engine, operators, args.command))
+    outcome = execute(request_from_args(args, args.engine, operators, args.command, spec))
     print_run(outcome.record, outcome.path)
     error = outcome.record.get("error")
     if error:  # the table is on stdout; stderr gets the one line a script or a log reader looks for
@@ -319,6 +361,7 @@ HANDLERS = {
     "pipeline": cmd_run,
     "compare": _module_command("src.bench.orchestrate.compare"),
     "sweep": _module_command("src.bench.orchestrate.sweep"),
+    "workload": _module_command("src.bench.workloads.command"),
     "report": _module_command("src.bench.report.render"),
     "data": cmd_generate,
     "cluster": cmd_cluster_check,

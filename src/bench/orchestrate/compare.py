@@ -1,11 +1,12 @@
 """`prepbench compare`: the same operators on several engines, each in a process of its own, in one table.
 
-Every engine gets the same input, parameters, repetitions and cluster flags. A child's progress lines are echoed
-with the engine's name in front; its run file lands in --output next to `comparison_<ops>_<dataset>.json`
-(every run record plus the summary table) and `.md`. All engines run even if one fails; the exit code then says
-the worst that happened: 1 a failure or timeout, 3 an output that differs from the numpy reference, 2 when every
-engine refused the input (a user error). Ctrl-C stops the running engine (it records what it measured, status
-interrupted), runs no more engines, still writes the table of the engines done so far, and exits 130.
+Every engine gets the same input, parameters (or --spec file), repetitions and cluster flags. A child's progress
+lines are echoed with the engine's name in front; its run file lands in --output next to
+`comparison_<ops or spec name>_<dataset>.json` (every run record plus the summary table) and `.md`. All engines
+run even if one fails; the exit code then says the worst that happened: 1 a failure or timeout, 3 an output that
+differs from the numpy reference, 2 when every engine refused the input (a user error). Ctrl-C stops the running
+engine (it records what it measured, status interrupted), runs no more engines, still writes the table of the
+engines done so far, and exits 130.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from src.bench.data.results import SCHEMA_VERSION, ensure_writable_dir, utc_now, write_json_atomic, write_text_atomic
@@ -40,26 +41,30 @@ from src.bench.report.tables import (
 from src.bench.run.child import ChildInterrupted, failure_record, global_flags, run_child
 from src.bench.run.engine_args import engine_flags, local_path
 
+if TYPE_CHECKING:
+    from src.bench.spec.pipeline_file import PipelineSpec
+
 
 def main(args: argparse.Namespace) -> int:
     from src.bench.run.engine_args import warn_unused_engine_flags
-    from src.bench.spec.operators import get_operator
+    from src.bench.run.runner import pipeline_from_args
 
-    operators = [get_operator(o).name for o in ([args.operator] if args.operator else args.operators)]
+    operators, spec = pipeline_from_args(args)
     engines = selected_engines(args.engines)
-    params = _validate(args, engines, operators)
+    params = _validate(args, engines, operators, spec)
     warn_unused_engine_flags(args, engines)
     out = ensure_writable_dir(args.output)
     started = utc_now().isoformat()
     runs = []
+    shown = f"{spec.name} ({' -> '.join(operators)})" if spec else ' -> '.join(operators)
     for i, engine in enumerate(engines, 1):
-        _say(f"== {engine} ({i}/{len(engines)}): {' -> '.join(operators)} on {args.input}")
-        runs.append(_run_engine(args, engine, operators, out))
+        _say(f"== {engine} ({i}/{len(engines)}): {shown} on {args.input}")
+        runs.append(_run_engine(args, engine, operators, spec, out))
         if runs[-1]["interrupted"]:  # Ctrl-C: report the engines done so far, run no more
             _say(f"== interrupted: not run: {', '.join(engines[len(runs):]) or 'none'}")
             break
-    comparison = _comparison(args, engines, operators, params, runs, started)
-    name = f"comparison_{'-'.join(operators)}_{dataset_stem(args.input)}"
+    comparison = _comparison(args, engines, operators, spec, params, runs, started)
+    name = f"comparison_{spec.name if spec else '-'.join(operators)}_{dataset_stem(args.input)}"
     json_path = write_json_atomic(out / f"{name}.json", comparison)
     md_path = write_text_atomic(out / f"{name}.md", _markdown(comparison))
     print_rich_table(_title(comparison), COLUMNS, [cells(r) for r in comparison["summary"]])
@@ -67,30 +72,38 @@ def main(args: argparse.Namespace) -> int:
     return comparison["exit_code"]
 
 
-def _validate(args: argparse.Namespace, engines: list[str], operators: list[str]) -> dict[str, dict]:
-    """Refuse a bad input, operator or parameter once, here, instead of once per engine."""
+def _validate(args: argparse.Namespace, engines: list[str], operators: list[str],
+              spec: PipelineSpec | None) -> dict[str, dict]:
+    """Refuse a bad input, operator, parameter or spec once, here, instead of once per engine."""
     from src.bench.data.inputs import resolve_input
-    from src.bench.run.runner import request_from_args, validate_request
-    from src.bench.spec.params import parse_params
-    from src.bench.spec.plan import plan_pipeline
+    from src.bench.run.runner import plan_request, request_from_args, validate_request
 
     if args.timeout <= 0:
         raise UserError(f"--timeout must be positive, got {args.timeout:g}")
-    validate_request(request_from_args(args, engines[0], operators, "compare"))
-    params = parse_params(args.params, operators)
-    plan_pipeline(operators, params, resolve_input(args.data_path or args.input).schema)
-    return params
+    request = request_from_args(args, engines[0], operators, "compare", spec)
+    validate_request(request)
+    plan_request(request, resolve_input(args.data_path or args.input).schema)
+    return request.params_by_operator
 
 
 def dataset_stem(path: str) -> str:
     return Path(urlparse(path).path.rstrip("/")).stem or "data"
 
 
-def _child_args(args: argparse.Namespace, engine: str, operators: list[str]) -> list[str]:
-    ops = ["run", "--engine", engine, "--operator", operators[0]] if len(operators) == 1 else [
-        "pipeline", "--engine", engine, "--operators", *operators]
-    flags = [*global_flags(args), *ops, "--input", local_path(args.input), "--repeats", str(args.repeats),
-             "--warmup", str(args.warmup), "--params", args.params, "--check-rows", str(args.check_rows)]
+def _child_command(engine: str, operators: list[str], spec: PipelineSpec | None) -> list[str]:
+    """The child's command: `run` for one operator, `pipeline` for several or for a spec file."""
+    if spec:
+        return ["pipeline", "--engine", engine, "--spec", str(Path(spec.path).resolve())]
+    if len(operators) == 1:
+        return ["run", "--engine", engine, "--operator", operators[0]]
+    return ["pipeline", "--engine", engine, "--operators", *operators]
+
+
+def _child_args(args: argparse.Namespace, engine: str, operators: list[str], spec: PipelineSpec | None) -> list[str]:
+    flags = [*global_flags(args), *_child_command(engine, operators, spec), "--input", local_path(args.input),
+             "--repeats", str(args.repeats), "--warmup", str(args.warmup), "--check-rows", str(args.check_rows)]
+    if args.params is not None:
+        flags += ["--params", args.params]
     if args.data_path:
         flags += ["--data-path", local_path(args.data_path)]
     if args.include_io:
@@ -105,19 +118,22 @@ def _child_args(args: argparse.Namespace, engine: str, operators: list[str]) -> 
     return flags + engine_flags(args, engine)
 
 
-def _run_engine(args: argparse.Namespace, engine: str, operators: list[str], out: Path) -> dict[str, Any]:
+def _run_engine(args: argparse.Namespace, engine: str, operators: list[str], spec: PipelineSpec | None,
+                out: Path) -> dict[str, Any]:
     """One engine in its own process; its run file is moved into --output."""
     result_dir = Path(tempfile.mkdtemp(prefix=f".compare-{engine}-", dir=out))
     try:
         try:
-            result = run_child(_child_args(args, engine, operators), result_dir, args.timeout,
+            result = run_child(_child_args(args, engine, operators, spec), result_dir, args.timeout,
                                on_line=lambda line: _say(f"{engine:>8} | {line}"))
         except ChildInterrupted as stop:
             result = stop.result
         run_file = None
         if result.record is None:
-            command = "run" if len(operators) == 1 else "pipeline"
+            command = _child_command(engine, operators, spec)[0]
             record = failure_record(engine, operators, command, args.input, result, args.timeout)
+            if spec:
+                record["spec"] = spec.describe()
         else:
             record = result.record
             run_file = out / result.run_file.name
@@ -129,8 +145,8 @@ def _run_engine(args: argparse.Namespace, engine: str, operators: list[str], out
             "run_file": str(run_file) if run_file else None, "interrupted": result.interrupted}
 
 
-def _comparison(args: argparse.Namespace, engines: list[str], operators: list[str], params: dict,
-                runs: list[dict[str, Any]], started: str) -> dict[str, Any]:
+def _comparison(args: argparse.Namespace, engines: list[str], operators: list[str], spec: PipelineSpec | None,
+                params: dict, runs: list[dict[str, Any]], started: str) -> dict[str, Any]:
     records = [r["record"] for r in runs]
     base = baseline_median(records)
     summary = [
@@ -143,6 +159,7 @@ def _comparison(args: argparse.Namespace, engines: list[str], operators: list[st
         "schema_version": SCHEMA_VERSION,
         "kind": "comparison",
         "operators": operators,
+        "spec": spec.describe() if spec else None,
         "dataset": {"input": args.input, "data_path": args.data_path, "rows": rows},
         "engines": engines,
         "not_run": engines[len(runs):],  # left out by Ctrl-C
@@ -176,7 +193,9 @@ def _exit_code(runs: list[dict[str, Any]], allow_inconsistent: bool) -> int:
 def _title(comparison: dict[str, Any]) -> str:
     rows = comparison["dataset"]["rows"]
     size = f" ({rows:,} rows)" if rows else ""
-    return f"{' -> '.join(comparison['operators'])} on {comparison['dataset']['input']}{size}"
+    chain = " -> ".join(comparison["operators"])
+    shown = f"{comparison['spec']['name']} ({chain})" if comparison.get("spec") else chain
+    return f"{shown} on {comparison['dataset']['input']}{size}"
 
 
 def _markdown(comparison: dict[str, Any]) -> str:
@@ -186,7 +205,8 @@ def _markdown(comparison: dict[str, Any]) -> str:
         f"# Comparison: {_title(comparison)}",
         "",
         f"Started {comparison['started_at']}; {p['repeats']} timed repetitions after {p['warmup']} warm-up; "
-        f"parameters {p['params'] or 'default'}; each engine in its own process (timeout {p['timeout_seconds']:g} s).",
+        f"parameters {_parameters_text(comparison)}; each engine in its own process "
+        f"(timeout {p['timeout_seconds']:g} s).",
         "",
         markdown_table(COLUMNS, [cells(r) for r in comparison["summary"]]),
         "Median and IQR are of the operator time (fit + transform + the action that computes every output), "
@@ -201,6 +221,13 @@ def _markdown(comparison: dict[str, Any]) -> str:
     if files:
         lines += ["", "Run files:", "", *(f"- `{Path(f).name}`" for f in files)]
     return "\n".join(lines) + "\n"
+
+
+def _parameters_text(comparison: dict[str, Any]) -> str:
+    spec = comparison.get("spec")
+    if spec:
+        return f"from the spec file `{spec['path']}`"
+    return str(comparison["parameters"]["params"] or "default")
 
 
 def _say(line: str) -> None:

@@ -1,5 +1,8 @@
 """`prepbench sweep`: engines x operators x rows x columns, one process per cell, one JSONL line per cell.
 
+With --spec, each spec file is one pipeline benchmarked as a whole in place of an operator: its cells have the
+operator key `spec:<name>`, and --resume refuses an --out whose cells of that name ran another definition.
+
 Datasets (numeric=cols, 2 categorical, text, 10% missing, the given seed; or a --profile's with cols num_*
 columns, see dataset()) are generated once and cached as Parquet in --data-dir under DatasetSpec.cache_key(), so
 a rerun or a resume reads the same bytes; --resume refuses an --out recorded with other data options. A finished
@@ -22,7 +25,7 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from src.bench.data.results import append_jsonl, can_create_file, read_records
 from src.bench.data.split import check_fraction
@@ -31,14 +34,19 @@ from src.bench.report.tables import fmt_seconds
 from src.bench.run.child import failure_record, global_flags, run_child
 from src.bench.run.engine_args import engine_flags
 
+if TYPE_CHECKING:
+    from src.bench.data.generate import DatasetSpec
+    from src.bench.spec.pipeline_file import PipelineSpec
+
 FINAL = ("ok", "inconsistent", "failed", "timeout")
 RETRYABLE = ("failed", "timeout")
+SPEC_CELL = "spec:"  # the operator key of a spec file's cells: spec:<name>
 
 
 @dataclass(frozen=True)
 class Cell:
     engine: str
-    operator: str
+    operator: str  # an operator's name, or spec:<name> for a spec file's pipeline
     rows: int
     cols: int
     split: float | None = None  # fit on this fraction of the rows (cells of older sweeps have none)
@@ -55,7 +63,9 @@ def main(args: argparse.Namespace) -> int:
     from src.bench.spec.operators import get_operator
 
     engines = selected_engines(args.engines)
-    operators = list(dict.fromkeys(get_operator(o).name for o in args.operators))
+    specs = load_specs(args.spec or [])
+    operators = [f"{SPEC_CELL}{name}" for name in specs] or list(
+        dict.fromkeys(get_operator(o).name for o in args.operators))
     _validate(args)
     warn_unused_engine_flags(args, engines)
     out = Path(args.out)
@@ -66,12 +76,13 @@ def main(args: argparse.Namespace) -> int:
         raise UserError(f"{out} already holds {len(records)} cells; add --resume to continue that sweep, "
                         "or choose another --out")
     check_dataset_options(records, args, out)
+    check_specs(specs, records, args, out)
     done = finished_cells(records, args.retry_failed)
     todo = [c for c in grid if c not in done]
     print(f"sweep: {len(grid)} cells, {len(grid) - len(todo)} already in {out}, {len(todo)} to run")
     if todo:
         try:
-            _run_cells(todo, args, out)
+            _run_cells(todo, args, out, specs)
         except KeyboardInterrupt:  # the running cell's child was stopped; its record is not appended
             print(f"sweep: interrupted; the running cell was not recorded; {out} holds {len(_records(out))} cells; "
                   "continue with --resume", file=sys.stderr)
@@ -115,7 +126,42 @@ def finished_cells(records: list[dict[str, Any]], retry_failed: bool) -> set[Cel
     return {Cell(**r["cell"]) for r in records if r.get("status") in final}
 
 
-def _run_cells(todo: list[Cell], args: argparse.Namespace, out: Path) -> None:
+def load_specs(paths: list[str]) -> dict[str, PipelineSpec]:
+    """The --spec files by pipeline name; a name is a cell key, so two files may not share one."""
+    from src.bench.spec.pipeline_file import load_pipeline
+
+    specs: dict[str, PipelineSpec] = {}
+    for path in paths:
+        spec = load_pipeline(path)
+        if spec.name in specs:
+            raise UserError(f"--spec {specs[spec.name].path} and {path} are both named '{spec.name}'; a sweep tells "
+                            "pipelines apart by name: rename one")
+        specs[spec.name] = spec
+    return specs
+
+
+def check_specs(specs: dict[str, PipelineSpec], records: list[dict[str, Any]], args: argparse.Namespace,
+                out: Path) -> None:
+    """Plan every spec on the columns of each generated dataset (from a one-row sample), so a wrong column fails
+    now and not in every cell; and refuse a --resume whose cells of a spec name ran another definition."""
+    from src.bench.data.generate import generate_table
+    from src.bench.data.inputs import schema_kinds
+    from src.bench.spec.plan import plan_steps
+
+    for cols in sorted(set(args.cols)) if specs else []:
+        schema = schema_kinds(generate_table(dataset_spec(1, cols, args)).schema, "the generated data")
+        for spec in specs.values():
+            plan_steps(list(spec.steps), schema)
+    for record in records:
+        spec = specs.get(record["cell"]["operator"].removeprefix(SPEC_CELL))
+        recorded = record.get("spec") or {}
+        if spec is not None and recorded.get("digest") != spec.digest():
+            raise UserError(f"{out} holds cells of pipeline '{spec.name}' from another definition ("
+                            f"{recorded.get('path', 'no spec recorded')}); resume with that spec file or choose "
+                            "another --out")
+
+
+def _run_cells(todo: list[Cell], args: argparse.Namespace, out: Path, specs: dict[str, PipelineSpec]) -> None:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -134,7 +180,7 @@ def _run_cells(todo: list[Cell], args: argparse.Namespace, out: Path) -> None:
             progress.update(task, description=f"data {cell.rows:,}x{cell.cols}")
             data = dataset(cell, args)
             progress.update(task, description=cell.label())
-            record = run_cell(cell, data, args)
+            record = run_cell(cell, data, args, specs.get(cell.operator.removeprefix(SPEC_CELL)))
             append_jsonl(out, record)
             progress.console.print(_cell_line(cell, record), markup=False, highlight=False)
             progress.advance(task)
@@ -147,14 +193,25 @@ def dataset(cell: Cell, args: argparse.Namespace) -> Path:
     Without --profile, --cardinality or --skew: today's dataset (cell.cols num_*, 2 miss_* at 10% nulls, 2 cat_*,
     text), byte for byte. With --profile: that profile's dataset with cell.cols num_* columns; --cardinality and
     --skew override the profile's (or today's) values."""
-    from src.bench.data.generate import build_spec, write_dataset
+    return cached_dataset(dataset_spec(cell.rows, cell.cols, args), args.data_dir)
+
+
+def dataset_spec(rows: int, cols: int, args: argparse.Namespace) -> DatasetSpec:
+    from src.bench.data.generate import build_spec
 
     options = dataset_options(args)
     base = {} if options["profile"] else {"categorical": 2, "text": True, "missing_rate": 0.1}
-    spec = build_spec(options["profile"], rows=cell.rows, numeric=cell.cols, seed=args.seed,
+    spec = build_spec(options["profile"], rows=rows, numeric=cols, seed=args.seed,
                       cardinality=options["cardinality"], skew=options["skew"], **base)
     spec.validate()
-    path = Path(args.data_dir).resolve() / f"{spec.cache_key()}.parquet"
+    return spec
+
+
+def cached_dataset(spec: DatasetSpec, data_dir: str) -> Path:
+    """The generated dataset of this spec in data_dir, written once (streamed in chunks, atomically)."""
+    from src.bench.data.generate import write_dataset
+
+    path = Path(data_dir).resolve() / f"{spec.cache_key()}.parquet"
     if not path.exists():
         write_dataset(spec, str(path))
     return path
@@ -185,15 +242,18 @@ def check_dataset_options(records: list[dict[str, Any]], args: argparse.Namespac
                             "options or choose another --out")
 
 
-def run_cell(cell: Cell, data: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """One `prepbench run` in its own process; its record with the cell keys in front."""
-    cli_args = [*global_flags(args), "run", "--engine", cell.engine, "--operator", cell.operator,
-                "--input", str(data), "--repeats", str(args.repeats), "--warmup", str(args.warmup),
-                *split_flags(cell), *engine_flags(args, cell.engine)]
+def run_cell(cell: Cell, data: Path, args: argparse.Namespace, spec: PipelineSpec | None = None) -> dict[str, Any]:
+    """One `prepbench run` (or `pipeline --spec`) in its own process; its record with the cell keys in front."""
+    command = (["pipeline", "--engine", cell.engine, "--spec", str(Path(spec.path).resolve())] if spec else
+               ["run", "--engine", cell.engine, "--operator", cell.operator])
+    cli_args = [*global_flags(args), *command, "--input", str(data), "--repeats", str(args.repeats),
+                "--warmup", str(args.warmup), *split_flags(cell), *engine_flags(args, cell.engine)]
     with tempfile.TemporaryDirectory(prefix="prepbench-sweep-") as tmp:
         result = run_child(cli_args, Path(tmp), args.timeout_per_cell)
-    record = result.record or failure_record(cell.engine, [cell.operator], "run", str(data), result,
-                                             args.timeout_per_cell)
+    record = result.record or failure_record(cell.engine, spec.operators if spec else [cell.operator], command[0],
+                                             str(data), result, args.timeout_per_cell)
+    if spec:
+        record["spec"] = spec.describe()
     return {"cell": asdict(cell), **record, "exit_code": result.exit_code, "cell_seconds": result.seconds,
             "sweep": {"seed": args.seed, "dataset": str(data), **dataset_options(args)}}
 

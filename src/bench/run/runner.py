@@ -13,7 +13,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from src.bench.data.inputs import InputSource, resolve_input
 from src.bench.data.results import (
@@ -34,7 +34,10 @@ from src.bench.run.facts import EngineOptions
 from src.bench.run.measure import ResourceSampler, summarize
 from src.bench.run.steps import apply_steps
 from src.bench.spec.operators import INTEGER, NUMERIC
-from src.bench.spec.plan import Step, output_columns, plan_pipeline
+from src.bench.spec.plan import Step, cli_definitions, output_columns, plan_steps
+
+if TYPE_CHECKING:
+    from src.bench.spec.pipeline_file import PipelineSpec
 
 log = logging.getLogger("prepbench")
 
@@ -58,6 +61,12 @@ class RunRequest:
     split: float | None = None  # fit on this fraction of the input's rows (a seeded row mask), transform all
     split_seed: int = 0
     options: EngineOptions = field(default_factory=EngineOptions)
+    spec: PipelineSpec | None = None  # a --spec file: its steps replace operators and params_by_operator
+
+    @property
+    def label(self) -> str:
+        """The pipeline in file names: the spec's name, or the operators."""
+        return self.spec.name if self.spec else "-".join(self.operators)
 
 
 @dataclass
@@ -84,7 +93,23 @@ def validate_request(req: RunRequest) -> None:
         check_fraction(req.split)
 
 
-def request_from_args(args: argparse.Namespace, engine: str, operators: list[str], command: str) -> RunRequest:
+def pipeline_from_args(args: argparse.Namespace) -> tuple[list[str], PipelineSpec | None]:
+    """The operators a command line names (--operator, --operators or --spec), and the spec file if any."""
+    from src.bench.spec.operators import get_operator
+    from src.bench.spec.pipeline_file import load_pipeline
+
+    if getattr(args, "spec", None) is None:
+        names = [args.operator] if getattr(args, "operator", None) else args.operators
+        return [get_operator(name).name for name in names], None
+    if args.params is not None:
+        raise UserError("--params cannot be used with --spec: parameters live in the spec file, under each step's "
+                        "'params'")
+    spec = load_pipeline(args.spec)
+    return spec.operators, spec
+
+
+def request_from_args(args: argparse.Namespace, engine: str, operators: list[str], command: str,
+                      spec: PipelineSpec | None = None) -> RunRequest:
     """The run a `run`, `pipeline`, compare or sweep command line asks for on one engine."""
     from src.bench.run.engine_args import options_from_args
     from src.bench.spec.params import parse_params
@@ -92,8 +117,9 @@ def request_from_args(args: argparse.Namespace, engine: str, operators: list[str
     return RunRequest(
         engine=engine,
         operators=operators,
+        spec=spec,
         input_path=args.input,
-        params_by_operator=parse_params(args.params, operators),
+        params_by_operator={} if spec else parse_params(args.params, operators),
         data_path=args.data_path,
         output_dir=args.output,
         repeats=args.repeats,
@@ -106,8 +132,14 @@ def request_from_args(args: argparse.Namespace, engine: str, operators: list[str
         fit_input=args.fit_input,
         split=args.split,
         split_seed=args.split_seed,
-        options=options_from_args(args, f"prepbench-{'-'.join(operators)}"),
+        options=options_from_args(args, f"prepbench-{spec.name if spec else '-'.join(operators)}"),
     )
+
+
+def plan_request(req: RunRequest, schema: dict[str, str]) -> list[Step]:
+    """The request's steps on data of this schema, from its spec file or its operators and parameters."""
+    definitions = list(req.spec.steps) if req.spec else cli_definitions(req.operators, req.params_by_operator)
+    return plan_steps(definitions, schema)
 
 
 def execute(req: RunRequest) -> RunOutcome:
@@ -115,14 +147,14 @@ def execute(req: RunRequest) -> RunOutcome:
     validate_request(req)
     out_dir = ensure_writable_dir(req.output_dir)
     source = resolve_input(req.data_path or req.input_path)
-    steps = plan_pipeline(req.operators, req.params_by_operator, source.schema)
+    steps = plan_request(req, source.schema)
     fit_source = _fit_source(req, source, steps)
     engine = create_engine(req.engine, req.options)
     engine.check_options()  # a bad flag or an unreachable cluster fails in seconds, before any data is loaded
     for each in [source] if fit_source is source else [source, fit_source]:
         engine.check_input(each)
         _warn_if_workers_may_not_see(each, req)
-    labels = {s.name: engine.implementation(s.name, s) for s in steps}
+    described = [{**s.describe(), "implementation": engine.implementation(s.name, s)} for s in steps]
     reference = None if req.engine == REFERENCE else compute_reference(source, fit_source, steps, req.check_rows)
     started = utc_now()
     record: dict[str, Any] = {
@@ -131,8 +163,8 @@ def execute(req: RunRequest) -> RunOutcome:
         "status": "running",
         "engine": {"name": req.engine, "version": engine_version(req.engine)},
         "operators": req.operators,
-        "steps": [s.describe() for s in steps],
-        "implementations": labels,
+        "steps": described,
+        "implementations": _labels_by_operator(described),
         "dataset": _dataset_info(req, source, fit_source),
         "parameters": {
             "repeats": req.repeats,
@@ -145,7 +177,9 @@ def execute(req: RunRequest) -> RunOutcome:
         },
         "started_at": started.isoformat(),
     }
-    path = out_dir / run_file_name(req.engine, req.operators, started)
+    if req.spec:
+        record["spec"] = req.spec.describe()
+    path = out_dir / run_file_name(req.engine, [req.label], started)
     try:
         _measure(engine, source, fit_source, steps, req, record, reference)
     except UserError:
@@ -167,6 +201,16 @@ def execute(req: RunRequest) -> RunOutcome:
     _finish(record, path, req)
     inconsistent = record["status"] == "inconsistent" and not req.allow_inconsistent
     return RunOutcome(record, path, EXIT_INCONSISTENT if inconsistent else EXIT_OK)
+
+
+def _labels_by_operator(steps: list[dict[str, Any]]) -> dict[str, str]:
+    """Each operator's implementation label; an operator used twice with different labels shows both."""
+    labels: dict[str, list[str]] = {}
+    for step in steps:
+        labels.setdefault(step["operator"], [])
+        if step["implementation"] not in labels[step["operator"]]:
+            labels[step["operator"]].append(step["implementation"])
+    return {operator: " / ".join(each) for operator, each in labels.items()}
 
 
 def _record_interrupted(record: dict[str, Any], path: Path, req: RunRequest) -> None:

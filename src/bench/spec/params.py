@@ -8,8 +8,10 @@ from src.bench.errors import UserError
 from src.bench.spec.operators import OPERATORS
 
 
-def parse_params(text: str, operators: list[str]) -> dict[str, dict]:
-    """--params JSON -> parameters keyed by operator; a flat object applies to a single operator."""
+def parse_params(text: str | None, operators: list[str]) -> dict[str, dict]:
+    """--params JSON -> parameters keyed by operator; a flat object applies to a single operator; None: none."""
+    if text is None:
+        return {}
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
