@@ -153,12 +153,17 @@ def check_specs(specs: dict[str, PipelineSpec], records: list[dict[str, Any]], a
         for spec in specs.values():
             plan_steps(list(spec.steps), schema)
     for record in records:
-        spec = specs.get(record["cell"]["operator"].removeprefix(SPEC_CELL))
+        spec = _spec_of(record["cell"]["operator"], specs)
         recorded = record.get("spec") or {}
         if spec is not None and recorded.get("digest") != spec.digest():
             raise UserError(f"{out} holds cells of pipeline '{spec.name}' from another definition ("
                             f"{recorded.get('path', 'no spec recorded')}); resume with that spec file or choose "
                             "another --out")
+
+
+def _spec_of(operator: str, specs: dict[str, PipelineSpec]) -> PipelineSpec | None:
+    """The spec file of a cell keyed spec:<name>; None for an operator's cell."""
+    return specs.get(operator.removeprefix(SPEC_CELL)) if operator.startswith(SPEC_CELL) else None
 
 
 def _run_cells(todo: list[Cell], args: argparse.Namespace, out: Path, specs: dict[str, PipelineSpec]) -> None:
@@ -180,7 +185,7 @@ def _run_cells(todo: list[Cell], args: argparse.Namespace, out: Path, specs: dic
             progress.update(task, description=f"data {cell.rows:,}x{cell.cols}")
             data = dataset(cell, args)
             progress.update(task, description=cell.label())
-            record = run_cell(cell, data, args, specs.get(cell.operator.removeprefix(SPEC_CELL)))
+            record = run_cell(cell, data, args, _spec_of(cell.operator, specs))
             append_jsonl(out, record)
             progress.console.print(_cell_line(cell, record), markup=False, highlight=False)
             progress.advance(task)

@@ -67,7 +67,7 @@ def load_pipeline(path: str) -> PipelineSpec:
                         "see docs/pipelines.md")
     _known_keys(document, TOP_KEYS, path, "top-level key")
     name = _name(document.get("name"), path, "the pipeline")
-    description = document.get("description", "")
+    description = document.get("description") or ""
     if not isinstance(description, str):
         raise UserError(f"{path}: 'description' must be text, got {_kind(description)}")
     steps = document.get("steps")
