@@ -1,0 +1,51 @@
+"""StringIndexer in SQL (custom: DuckDB has no ML preprocessing library).
+
+fit: per column, a table of the distinct non-null values numbered by `row_number() OVER (ORDER BY value)`. DuckDB
+compares VARCHAR byte by byte (its default collation is binary), and UTF-8 byte order is code point order, also
+beyond U+FFFF; integer and boolean columns are DOUBLE here (false 0, true 1), so they sort numerically. The empty
+string is a category like any other; null never is. transform: a LEFT JOIN of each column with its table, so
+null and unseen values find no position and come out null. The helpers here serve the OneHotEncoder too.
+"""
+
+from collections.abc import Callable
+
+import numpy as np
+
+from src.bench.spec.operators import INTEGER
+from src.engines.numpy.operators.string_indexer import require_whole_numbers
+
+from ..query import Query, ident
+
+IMPLEMENTATION = "custom"
+
+
+def fit_categories(data: Query, step) -> list[tuple[str, int]]:
+    """Per input column: the table of its categories (value, position) and their number K."""
+    state = []
+    for c, kind in zip(step.input_cols, step.input_kinds):
+        table = data.session.create_table(
+            "categories", f"SELECT value, row_number() OVER (ORDER BY value) - 1 AS position FROM "
+            f"(SELECT DISTINCT {data.col(c)} AS value FROM ({data.sql}) AS t WHERE {data.col(c)} IS NOT NULL)")
+        fraction = "min(value) FILTER (WHERE value <> round(value))" if kind == INTEGER else "NULL"
+        count, first_fraction = data.session.rows(f"SELECT count(*), {fraction} FROM {ident(table)}")[0]
+        if first_fraction is not None:  # a CSV column typed integer from its first rows, with a fraction further down
+            require_whole_numbers(np.array([first_fraction]), step.name, c)
+        state.append((table, count))
+    return state
+
+
+def with_positions(data: Query, step, state: list[tuple[str, int]], output: Callable[[str], str],
+                   widths: dict[str, int] | None = None) -> Query:
+    """The query plus each output column, `output(position)` of its input's position (null: null or unseen)."""
+    joins = "".join(f" LEFT JOIN {ident(table)} AS c{i} ON {data.col(c)} = c{i}.value"
+                    for i, (c, (table, _)) in enumerate(zip(step.input_cols, state)))
+    columns = {name: output(f"c{i}.position") for i, name in enumerate(step.output_cols)}
+    return data.with_columns(columns, widths, joins=joins)
+
+
+def fit(data: Query, step) -> list[tuple[str, int]]:
+    return fit_categories(data, step)
+
+
+def transform(data: Query, state: list[tuple[str, int]], step) -> Query:
+    return with_positions(data, step, state, lambda position: f"CAST({position} AS DOUBLE)")

@@ -1,0 +1,144 @@
+"""The DuckDB engine's lazy tables, and the SQL its operators share.
+
+A `Query` is SQL text over a table in DuckDB's memory (the loaded input): each transform wraps the previous query
+as a subquery and adds its output columns, DuckDB's optimiser flattens the nesting, and nothing runs until a fit
+aggregates or `materialize` fetches the result. Fitted state that is a table (categories, idf weights) is a table
+of the `Session`; the Python functions the SQL calls (MurmurHash3, Python's lowercasing) are registered in it.
+
+DuckDB resolves identifiers without case, even quoted ones ("num_Ab" and "num_ab" are one column to it), so
+columns have names of its own in SQL (c0, c1, ...) and the query maps prepbench's names to them (`names`). A sparse
+vector is a STRUCT(indices INTEGER[], "values" DOUBLE[]) with sorted indices; its width is not in the SQL type, so
+the query carries it too (`widths`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from src.bench.errors import UserError
+
+ROW = "_prepbench_row"  # each row's 0-based position in the input
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def double(value: float) -> str:
+    """A float64 literal, exact: parsed from its shortest repr (a bare 0.1 would be a DECIMAL)."""
+    return f"'{value!r}'::DOUBLE"
+
+
+def missing(expr: str) -> str:
+    """Whether a number is missing: null or NaN, the same to prepbench (DuckDB orders NaN as a value)."""
+    return f"({expr} IS NULL OR isnan({expr}))"
+
+
+def sparse(indices: str, values: str) -> str:
+    """A sparse vector from lists of indices and values."""
+    return f'struct_pack(indices := CAST({indices} AS INTEGER[]), "values" := CAST({values} AS DOUBLE[]))'
+
+
+class Session:
+    """One in-process DuckDB connection, the tables prepbench made in it and the Python functions it registered."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.tables: list[str] = []
+        self.functions: set[str] = set()
+        self._tables = itertools.count()
+        self._columns = itertools.count()
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+    def create_table(self, prefix: str, select: str) -> str:
+        """A new table holding the result of `select`, by its name."""
+        name = f"_prepbench_{prefix}_{next(self._tables)}"
+        self.con.execute(f"CREATE TABLE {ident(name)} AS {select}")
+        self.tables.append(name)
+        return name
+
+    def column_name(self) -> str:
+        """A new column name for SQL."""
+        return f"c{next(self._columns)}"
+
+    def load(self, table: pa.Table) -> Query:
+        """The Arrow table as a table of the session, plus ROW."""
+        names = {c: self.column_name() for c in table.column_names}
+        table = table.rename_columns(list(names.values()))
+        table = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+        self.con.register("_prepbench_arrow", table)
+        try:
+            name = self.create_table("input", "SELECT * FROM _prepbench_arrow")
+        finally:
+            self.con.unregister("_prepbench_arrow")
+        return Query(self, f"SELECT * FROM {ident(name)}", names)
+
+    def drop_tables(self, keep: int) -> None:
+        """Drop every table but the first `keep`."""
+        for name in self.tables[keep:]:
+            self.con.execute(f"DROP TABLE {ident(name)}")
+        del self.tables[keep:]
+
+    def function(self, fn: Callable[..., pa.Array], parameters: list[str], returns: str) -> str:
+        """`fn` (Arrow arrays in, an Arrow array out, called once per chunk of rows) as a SQL function, by name."""
+        if fn.__name__ not in self.functions:
+            self.con.create_function(fn.__name__, fn, parameters, returns, type="arrow")
+            self.functions.add(fn.__name__)
+        return fn.__name__
+
+
+@dataclass(frozen=True)
+class Query:
+    """A lazy table: SQL over the session's tables, the SQL name of each of its columns, and the width of each
+    vector column."""
+
+    session: Session
+    sql: str
+    names: Mapping[str, str]
+    widths: Mapping[str, int] = field(default_factory=dict)
+
+    def col(self, name: str) -> str:
+        """A column in SQL over this query, aliased `t` (as in `with_columns` and `one_row`)."""
+        return f"t.{ident(self.names[name])}"
+
+    def with_columns(self, columns: Mapping[str, str], widths: Mapping[str, int] | None = None, *, joins: str = "",
+                     drop: tuple[str, ...] = ()) -> Query:
+        """The query plus a column per SQL expression over `t` (and the `joins`), less the `drop` columns."""
+        added = {name: self.session.column_name() for name in columns}
+        kept = f"t.* EXCLUDE ({', '.join(ident(self.names[c]) for c in drop)})" if drop else "t.*"
+        select = "".join(f", {expr} AS {ident(added[name])}" for name, expr in columns.items())
+        names = {c: n for c, n in {**self.names, **added}.items() if c not in drop}
+        return Query(self.session, f"SELECT {kept}{select} FROM ({self.sql}) AS t{joins}", names,
+                     {**self.widths, **(widths or {})})
+
+    def one_row(self, aggregates: list[str]) -> tuple[Any, ...]:
+        """One aggregate query over every row."""
+        return self.session.rows(f"SELECT {', '.join(aggregates)} FROM ({self.sql}) AS t")[0]
+
+
+def numeric_statistics(data: Query, step, aggregates: Callable[[str], list[str]]) -> list[tuple[float, ...]]:
+    """Each input column's statistics (`aggregates` of its SQL expression), in one pass over the data; a column
+    with a missing value is a user error naming its first missing row, as the scalers take none."""
+    per_column = [[*aggregates(data.col(c)), f"min({ident(ROW)}) FILTER (WHERE {missing(data.col(c))})"]
+                  for c in step.input_cols]
+    found = data.one_row([a for column in per_column for a in column])
+    width = len(per_column[0])
+    stats = [found[i * width : (i + 1) * width] for i in range(len(per_column))]
+    for name, (*_, first_missing) in zip(step.input_cols, stats):
+        if first_missing is not None:
+            raise UserError(
+                f"{step.name}: column '{name}' has missing values (null or NaN), e.g. row {first_missing}; impute "
+                f"them first, e.g. pipeline --operators Imputer {step.name} --params "
+                f"'{{\"Imputer\": {{\"input_cols\": [\"{name}\"]}}}}'"
+            )
+    return [tuple(s[:-1]) for s in stats]
