@@ -114,7 +114,7 @@ def request_from_args(args: argparse.Namespace, engine: str, operators: list[str
     from src.bench.run.engine_args import options_from_args
     from src.bench.spec.params import parse_params
 
-    return RunRequest(
+    req = RunRequest(
         engine=engine,
         operators=operators,
         spec=spec,
@@ -132,8 +132,9 @@ def request_from_args(args: argparse.Namespace, engine: str, operators: list[str
         fit_input=args.fit_input,
         split=args.split,
         split_seed=args.split_seed,
-        options=options_from_args(args, f"prepbench-{spec.name if spec else '-'.join(operators)}"),
     )
+    req.options = options_from_args(args, f"prepbench-{req.label}")
+    return req
 
 
 def plan_request(req: RunRequest, schema: dict[str, str]) -> list[Step]:
