@@ -152,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p, "experiments/runs")
     add_engine_options(p)
 
-    p = command("pipeline", "run a chain of operators on one engine; each step reads the previous step's output")
+    p = command("pipeline", "run a chain of operators (or a --spec file's steps) on one engine; each step reads the "
+                "previous step's output unless it names its columns")
     p.add_argument("--engine", required=True, help=f"one of: {', '.join(engines())}")
     ops = p.add_mutually_exclusive_group(required=True)
     ops.add_argument("--operators", nargs="+", help="operator names in order")
