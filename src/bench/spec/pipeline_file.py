@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,7 @@ class PipelineSpec:
 
     def written_steps(self) -> list[dict[str, Any]]:
         """The steps as the file gives them (keys left out are not shown)."""
-        keys = ("name", "operator", "params", "input_cols", "output_cols")
-        return [{k: getattr(s, k) for k in keys if getattr(s, k) not in (None, {})} for s in self.steps]
+        return [{k: getattr(s, k) for k in STEP_KEYS if getattr(s, k) not in (None, {})} for s in self.steps]
 
     def digest(self) -> str:
         """Changes when the pipeline does; not with comments, layout or the file's format."""
@@ -138,7 +138,7 @@ def _step(path: str, number: int, step: Any) -> StepDef:
     return StepDef(spec.name, name, params, step.get("input_cols"), step.get("output_cols"), where)
 
 
-def _known_keys(mapping: dict, known: tuple[str, ...], where: str, what: str, params: set[str] = frozenset()) -> None:
+def _known_keys(mapping: dict, known: tuple[str, ...], where: str, what: str, params: Collection[str] = ()) -> None:
     for key in mapping:
         if key in known:
             continue
