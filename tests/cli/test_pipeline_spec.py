@@ -108,6 +108,9 @@ ERRORS = {
                         "spec.yaml: step 2 's' (MinMaxScaler): the name 's' is already step 1's; give each step a name "
                         "of its own"),
     "invalid YAML": (steps("  - operator: [Imputer"), "spec.yaml: invalid YAML at line 4 column 1:"),
+    "unquoted reference": (steps("  - operator: StandardScaler", "    input_cols: [@a]"),
+                           "spec.yaml: invalid YAML at line 4 column 18: found character '@' that cannot start any "
+                           "token; fix the syntax there (indent with spaces; quote values that start with @ or *"),
 }
 
 
@@ -129,6 +132,14 @@ def test_each_mistake_is_one_line_naming_file_step_and_fix(case: str, tmp_path: 
 def test_file_and_flag_mistakes(tmp_path: Path, name: str, text: str, extra: tuple, message: str) -> None:
     code, _, stderr = run_main(pipeline(write(tmp_path, text, name), tmp_path, *extra))
     assert code == 2 and stderr.count("\n") == 1 and message in stderr, stderr
+
+
+def test_compare_refuses_a_bad_spec_before_any_engine_runs(tmp_path: Path) -> None:
+    spec = write(tmp_path, steps("  - operator: StandardScaler", "    input_cols: [cat_0]"))
+    code, stdout, stderr = run_main(["compare", "--spec", str(spec), "--engines", "numpy", "sklearn", "--input",
+                                     str(SAMPLE), "--output", str(tmp_path / "cmp")])
+    assert code == 2 and stderr.count("\n") == 1 and stdout == "", stderr
+    assert "spec.yaml: step 1 (StandardScaler): column 'cat_0' is string" in stderr and "== numpy" not in stderr
 
 
 def test_spec_replaces_the_operators(tmp_path: Path) -> None:

@@ -103,8 +103,8 @@ def _parse(path: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UserError(f"{path}: invalid YAML{where}: {problem}; fix the syntax there (indent with spaces, "
-                        "quote values holding ': ' or ' #')") from None
+        raise UserError(f"{path}: invalid YAML{where}: {problem}; fix the syntax there (indent with spaces; quote "
+                        "values that start with @ or * or hold ': ' or ' #': \"@scale\", \"num_*\")") from None
 
 
 def _step(path: str, number: int, step: Any) -> StepDef:
