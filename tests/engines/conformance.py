@@ -153,6 +153,7 @@ class Dataset:
     tables: Callable[[], tuple[pa.Table, pa.Table]]
     operators: frozenset[str] | None = None
     parameter_cases: bool | frozenset[str] = True
+    own_reader: bool = False  # read with the engine's last io-mode (its own reader) instead of its first
 
     def runs(self, case: Case, schema: dict[str, str]) -> bool:
         if case.params and self.parameter_cases is not True and not set(case.params) <= self.parameter_cases:
@@ -168,6 +169,7 @@ DATASETS = [
     Dataset("blank_batch", edge_data.blank_batch_pair, frozenset({"Tokenizer"}), parameter_cases=frozenset()),
     Dataset("empty_category", edge_data.empty_category_pair, frozenset({"StringIndexer", "OneHotEncoder"}),
             parameter_cases=frozenset()),
+    Dataset("odd_names", edge_data.odd_names_pair, parameter_cases=frozenset(), own_reader=True),
 ]
 FORMATS = edge_data.FORMATS
 

@@ -154,6 +154,23 @@ def empty_category_pair() -> tuple[pa.Table, pa.Table]:
 FORMATS = ("csv", "parquet", "parts")
 
 
+# Column names of real tables that some engines parse (a dot: a struct field to Spark), resolve without case
+# (Spark: num_Ab and num_ab collide), or must quote (spaces, backticks, non-ASCII); each matches its operator's
+# default pattern.
+ODD_NAMES = {"num_0": "num_a.b", "num_1": "num_Ab", "miss_0": "miss_ (x) y", "miss_1": "miss_`1`",
+             "cat_0": "cat_Ü.x", "cat_1": "cat_ü x"}
+
+
+def odd_names_pair() -> tuple[pa.Table, pa.Table]:
+    """A small pair whose columns have ODD_NAMES, plus num_ab beside num_Ab."""
+    pair = []
+    for rows, seed in ((40, 41), (30, 42)):
+        table = edge_table(rows, seed=seed, constant=1.0)
+        table = table.rename_columns([ODD_NAMES.get(c, c) for c in table.column_names])
+        pair.append(table.append_column("num_ab", pa.array(np.arange(rows, dtype=np.float64))))
+    return pair[0], pair[1]
+
+
 def write_train_test(root: Path, train: pa.Table, test: pa.Table) -> dict[str, tuple[Path, Path]]:
     """format -> (train, test) paths: one CSV file, one Parquet file, and `parts`: a directory of three Parquet
     files whose string columns are dictionary-encoded (what pandas writes for a `category` column)."""

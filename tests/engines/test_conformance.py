@@ -8,10 +8,11 @@ transforms a test file (and the train file); outputs go through `compare_outputs
 Datasets (tests/engines/edge_data.py): `main` (nulls with even and odd counts, a constant column, unseen and
 code-point-ordered categories, int64 numbers and categories, mixed-case text with tabs, blank documents), `tiny`
 (ties, a not-quite-exact constant, train = test), `blank_batch` (a batch of only empty/whitespace documents; text
-operators only) and `empty_category` (an empty-string category; category operators only). Engines that read
-their input in several ways (`--io-mode`) also run, on `main`, the cases that cover every operator through every
-io-mode and format. A known engine bug is a strict expected failure (conformance.KNOWN_BUGS), so it turns into a
-failure when fixed.
+operators only), `empty_category` (an empty-string category; category operators only) and `odd_names` (column
+names with dots, spaces, backticks, non-ASCII letters, and two that differ only in case; read with the engine's
+own reader when it has one). Every engine also runs, on `main`, the cases that cover every operator through
+every other format (CSV, Parquet parts) and io-mode. A known engine bug is a strict expected failure
+(conformance.KNOWN_BUGS), so it turns into a failure when fixed.
 
 One engine runs at a time: its cases are contiguous, it starts on the first and stops before the next engine's.
 """
@@ -38,7 +39,7 @@ def _matrix() -> list:
     for engine in cf.engines_under_test():
         modes = cf.io_modes(engine)
         first = modes[0] if modes else None
-        variants = [(d, "parquet", first, True) for d in cf.DATASETS] + [
+        variants = [(d, "parquet", modes[-1] if d.own_reader and modes else first, True) for d in cf.DATASETS] + [
             (BY_NAME["main"], fmt, io, False) for io in modes or (None,) for fmt in cf.FORMATS
             if (fmt, io) != ("parquet", first)]
         for dataset, fmt, io_mode, every_case in variants:

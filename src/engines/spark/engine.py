@@ -22,8 +22,10 @@ from pyspark.sql import functions as F
 from src.bench.data.inputs import InputSource
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine, EngineOptions
+from src.bench.spec.plan import Step
 
 from .load import ROW, load_cached
+from .names import spark_name, spark_step
 from .session import (
     check_master_reachable,
     executor_count,
@@ -123,18 +125,24 @@ class SparkEngine(Engine):
     def count(self, data: DataFrame) -> int:
         return data.count()  # the input is cached, so this reads memory, not the file
 
+    def fit(self, step: Step, data: DataFrame) -> Any:
+        return super().fit(spark_step(step), data)
+
+    def transform(self, step: Step, state: Any, data: DataFrame) -> DataFrame:
+        return super().transform(spark_step(step), state, data)
+
     def materialize(self, data: DataFrame, columns: list[str]) -> DataFrame:
-        data.select(*columns).write.format("noop").mode("overwrite").save()
+        data.select(*map(spark_name, columns)).write.format("noop").mode("overwrite").save()
         return data
 
     def collect(self, data: DataFrame, columns: list[str], rows: np.ndarray | None) -> dict[str, Any]:
         """The rows (by a broadcast join with their numbers, not a Python loop) in input order, canonical."""
-        picked = data.select(ROW, *columns)
+        picked = data.select(ROW, *map(spark_name, columns))
         if rows is not None:
             wanted = self.spark.createDataFrame(pa.table({ROW: pa.array(rows, pa.int64())}))
             picked = picked.join(F.broadcast(wanted), ROW)
         table = picked.orderBy(ROW).toArrow()
-        return {c: canonical(table.column(c)) for c in columns}
+        return {c: canonical(table.column(spark_name(c))) for c in columns}
 
     def keep_loaded(self) -> None:
         self._shared_inputs = len(self.inputs)

@@ -10,6 +10,7 @@ Two ways in, as the user chooses with --io-mode:
   executors do not see the driver's disk, Arrow slices of at most about 1 MB each, one `createDataFrame` each,
   united. (One `createDataFrame` of the whole table is a LocalRelation that Spark ships to the executors in a
   single task: 9 MB for 200,000 rows of 8 numbers, seconds of serialisation on one core and a warning.)
+Columns get Spark-safe names on the way in (names.py).
 - "engine": Spark's own reader on the executors, with the column types given explicitly from the input's schema
   (CSV: a full StructType, so there is no inferSchema pass; Parquet: the footer's schema, cast to the same types).
 """
@@ -32,6 +33,8 @@ from pyspark.sql.types import DoubleType, LongType, StringType, StructField, Str
 
 from src.bench.data.inputs import InputSource, read_arrow_table
 from src.bench.spec.operators import INTEGER, NUMERIC, STRING
+
+from .names import quoted, spark_name
 
 ROW = "_prepbench_row"
 PARTITIONS_PER_CORE = 2
@@ -63,6 +66,7 @@ def read_pandas(spark: SparkSession, source: InputSource, columns: list[str], pi
     """Arrow on the driver (the same reader as the numpy engine), row numbers added before Spark sees it, handed
     to Spark in pieces that its tasks load in parallel; `temporary` removes what this leaves on disk."""
     table = read_arrow_table(source, columns)
+    table = table.rename_columns([spark_name(c) for c in columns])
     table = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
     if spark.sparkContext.master.startswith("local"):
         return _via_parquet(spark, table, pieces, temporary)
@@ -102,13 +106,15 @@ def _in_slices(spark: SparkSession, table: pa.Table, pieces: int) -> DataFrame:
 def read_engine(spark: SparkSession, source: InputSource, columns: list[str]) -> DataFrame:
     """Spark's reader with explicit types, then row numbers in file order."""
     if source.format == "csv":
-        schema = StructType([StructField(c, spark_type(k)) for c, k in source.schema.items()])
+        schema = StructType([StructField(spark_name(c), spark_type(k)) for c, k in source.schema.items()])
         # Like the core's reader (csv_options): an unquoted empty field is null, "" the empty string, and quoted
         # line breaks stay in their field (multiLine: Spark then reads each CSV file in one task).
         multi_line = any(source.schema[c] == STRING for c in columns)
-        df = spark.read.csv(source.uri, schema=schema, header=True, multiLine=multi_line).select(columns)
+        df = spark.read.csv(source.uri, schema=schema, header=True, multiLine=multi_line)
+        df = df.select([spark_name(c) for c in columns])
     else:
-        df = spark.read.parquet(source.uri).select([F.col(c).cast(spark_type(source.schema[c])) for c in columns])
+        df = spark.read.parquet(source.uri).select(
+            [F.col(quoted(c)).cast(spark_type(source.schema[c])).alias(spark_name(c)) for c in columns])
     return with_row_numbers(spark, df)
 
 

@@ -238,7 +238,8 @@ def _is_loopback_ip(host: str) -> bool:
 
 def build_conf(spec: MasterSpec, app_name: str, config: dict[str, str], driver_host: str | None,
                log_level: str) -> dict[str, str]:
-    """All settings for a new session: quiet, UI off, Arrow on, sized partitions; the user's config wins."""
+    """All settings for a new session: quiet, UI off, Arrow on, case-sensitive names, sized partitions; the user's
+    config wins."""
     conf = {
         "spark.master": spec.url,
         "spark.app.name": sanitize_app_name(app_name),
@@ -247,6 +248,7 @@ def build_conf(spec: MasterSpec, app_name: str, config: dict[str, str], driver_h
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.caseSensitive": "true",  # a file's columns num_Ab and num_ab are two columns, as everywhere else
     }
     cores_max = config.get("spark.cores.max", "").strip()
     cores = spec.local_cores if spec.mode == "local" else int(cores_max) if cores_max.isdigit() else 0
