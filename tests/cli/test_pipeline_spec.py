@@ -235,6 +235,7 @@ def test_sweep_spec_cells_resume_and_report(tmp_path: Path) -> None:
     bad = write(tmp_path, steps("  - operator: StandardScaler", "    input_cols: [miss_9]"), "bad.yaml")
     code, _, stderr = run_main(sweep(bad, to=tmp_path / "new.jsonl"))
     assert code == 2 and "bad.yaml: step 1 (StandardScaler): unknown column 'miss_9'" in stderr, stderr
+    assert "(in the data this sweep generates: no --profile, --cols 2; see docs/data.md)" in stderr
     code, _, stderr = run_main(["report", str(out), "--out", str(tmp_path / "report"), "--format", "md"])
     assert code == 0, stderr
     report = (tmp_path / "report" / "report.md").read_text()

@@ -151,7 +151,12 @@ def check_specs(specs: dict[str, PipelineSpec], records: list[dict[str, Any]], a
     for cols in sorted(set(args.cols)) if specs else []:
         schema = schema_kinds(generate_table(dataset_spec(1, cols, args)).schema, "the generated data")
         for spec in specs.values():
-            plan_steps(list(spec.steps), schema)
+            try:
+                plan_steps(list(spec.steps), schema)
+            except UserError as exc:
+                data = f"--profile {args.profile}" if args.profile else "no --profile"
+                raise UserError(f"{exc} (in the data this sweep generates: {data}, --cols {cols}; see "
+                                "docs/data.md)") from None
     for record in records:
         spec = _spec_of(record["cell"]["operator"], specs)
         recorded = record.get("spec") or {}
