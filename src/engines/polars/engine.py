@@ -1,0 +1,80 @@
+"""The Polars engine: lazy queries over an in-memory DataFrame, run on Polars' own thread pool, in this process.
+
+`load` reads the input with prepbench's reader (so CSV and Parquet parse exactly as for every engine; numbers
+arrive as float64) into an eager DataFrame: that is the cache. Fit and transform build on its lazy plan (a
+`Table`, src/engines/polars/table.py); a fit runs one aggregating query, and `materialize`, the timed action, is
+the one `collect` of every output column, on the in-memory or the streaming engine (`--polars-engine`).
+
+Polars sizes its thread pool once, when it is first imported (POLARS_MAX_THREADS), so this module imports it in
+`start`, after `--cores` has set that variable, and not at the top.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from src.bench.data.inputs import InputSource, read_arrow_table
+from src.bench.errors import UserError
+from src.bench.run.engine import Engine
+from src.engines.threads import limit_threads
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from .table import Table
+
+
+class PolarsEngine(Engine):
+    name = "polars"
+    operators_package = "src.engines.polars.operators"
+
+    def start(self) -> dict[str, Any]:
+        cores = self.options.cores
+        if cores is not None:
+            os.environ["POLARS_MAX_THREADS"] = str(cores)
+        import polars as pl
+
+        if cores is not None and pl.thread_pool_size() != cores:
+            raise UserError(f"--cores {cores}: Polars was already loaded in this process with "
+                            f"{pl.thread_pool_size()} threads (it sizes its thread pool when first imported)")
+        return {"version": pl.__version__, "mode": "local", "python": platform.python_version(), "nodes": 1,
+                "threads": pl.thread_pool_size(), "polars_engine": self.options.polars_engine,
+                **limit_threads(cores)}
+
+    def load(self, source: InputSource, columns: list[str]) -> Table:
+        import polars as pl
+
+        from .table import Table
+
+        frame = pl.from_arrow(read_arrow_table(source, columns), rechunk=True)
+        return Table(frame.lazy(), self.options.polars_engine)
+
+    def count(self, data: Table) -> int:
+        import polars as pl
+
+        return data.plan.select(pl.len()).collect().item()
+
+    def materialize(self, data: Table, columns: list[str]) -> pl.DataFrame:
+        return data.collect(columns)
+
+    def collect(self, data: pl.DataFrame, columns: list[str], rows: np.ndarray | None) -> dict[str, Any]:
+        frame = data.select(columns) if rows is None else data.select(columns)[rows]
+        return {c: _canonical(frame[c]) for c in columns}
+
+
+def _canonical(column: pl.Series) -> Any:
+    """The form `Engine.collect` returns: vectors as CSR, token lists as lists (None for a null document),
+    numbers and indices as float64 with NaN for null."""
+    import polars as pl
+
+    from src.engines.ray.vectors import to_csr  # the same struct layout (src/engines/polars/table.py)
+
+    if isinstance(column.dtype, pl.Struct):
+        return to_csr(column.to_arrow())
+    if isinstance(column.dtype, pl.List):
+        return column.to_list()
+    return column.cast(pl.Float64).to_numpy()

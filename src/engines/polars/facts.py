@@ -1,0 +1,23 @@
+"""The Polars engine as the registry sees it: one process on Polars' own thread pool (--cores sizes it), and
+--polars-engine to run every query on Polars' streaming engine."""
+
+from src.bench.run.facts import CORES, EngineFacts, EngineOption
+
+POLARS_ENGINE = EngineOption(
+    "--polars-engine",
+    "the engine Polars runs each query on: in-memory, or streaming, which processes the plan in batches and keeps "
+    "its intermediate columns (token lists, hashed terms) out of memory (default: in-memory)",
+    default="in-memory",
+    choices=("in-memory", "streaming"),
+)
+
+FACTS = EngineFacts(
+    name="polars",
+    description="Polars lazy expressions",
+    engine_class="PolarsEngine",
+    distribution="polars",
+    import_name="polars",
+    extra="polars",
+    colour="#9467bd",
+    options=(CORES, POLARS_ENGINE),
+)
