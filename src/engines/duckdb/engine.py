@@ -2,8 +2,9 @@
 
 Loading reads the input with prepbench's own reader (`read_arrow_table`, so CSV and Parquet parse as on every
 engine; integer columns arrive as float64) into a table in DuckDB's memory, with each row's input position. Fit
-runs aggregate queries; transform only builds SQL (see query.py); `materialize`, the timed action, runs the final
-query and fetches every output column to Arrow, and `collect` puts those rows back in input order.
+runs aggregate queries, over a table of its input rows when they are the outputs of earlier steps; transform only
+builds SQL (see query.py); `materialize`, the timed action, runs the final query and fetches every output column
+to Arrow, and `collect` puts those rows back in input order.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import scipy.sparse as sp
 from src.bench.data.inputs import InputSource, read_arrow_table
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine
+from src.bench.spec.plan import Step
 from src.engines.threads import limit_threads
 
 from .query import ROW, Query, Session, ident
@@ -71,6 +73,12 @@ class DuckdbEngine(Engine):
 
     def load(self, source: InputSource, columns: list[str]) -> Query:
         return self.session.load(read_arrow_table(source, columns))
+
+    def fit(self, step: Step, data: Query) -> Any:
+        return super().fit(step, self.session.store(data))
+
+    def transform(self, step: Step, state: Any, data: Query) -> Query:
+        return super().transform(step, state, self.session.reading_stored(data))
 
     def count(self, data: Query) -> int:
         return data.one_row(["count(*)"])[0]

@@ -2,8 +2,11 @@
 
 A `Query` is SQL text over a table in DuckDB's memory (the loaded input): each transform wraps the previous query
 as a subquery and adds its output columns, DuckDB's optimiser flattens the nesting, and nothing runs until a fit
-aggregates or `materialize` fetches the result. Fitted state that is a table (categories, idf weights) is a table
-of the `Session`; the Python functions the SQL calls (MurmurHash3, Python's lowercasing) are registered in it.
+aggregates or `materialize` fetches the result. A fit on the outputs of earlier steps first stores that query's rows
+as a table (`Session.store`), which its queries and the transform of the same rows then read, so the earlier steps
+run once, not once per query (IDF after Tokenizer and HashingTF). Fitted state that is a table (categories, idf
+weights) is a table of the `Session` too; the Python functions the SQL calls (MurmurHash3, Python's lowercasing)
+are registered in it.
 
 DuckDB resolves identifiers without case, even quoted ones ("num_Ab" and "num_ab" are one column to it), so
 columns have names of its own in SQL (c0, c1, ...) and the query maps prepbench's names to them (`names`). A sparse
@@ -53,6 +56,7 @@ class Session:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self.tables: list[str] = []
+        self.stored: dict[str, tuple[str, Query]] = {}  # query SQL -> the table holding its rows, read as a query
         self.functions: set[str] = set()
         self._tables = itertools.count()
         self._columns = itertools.count()
@@ -81,13 +85,27 @@ class Session:
             name = self.create_table("input", "SELECT * FROM _prepbench_arrow")
         finally:
             self.con.unregister("_prepbench_arrow")
-        return Query(self, f"SELECT * FROM {ident(name)}", names)
+        query = Query(self, f"SELECT * FROM {ident(name)}", names)
+        self.stored[query.sql] = (name, query)
+        return query
+
+    def store(self, query: Query) -> Query:
+        """The query's rows in a table, computed once per query text, as a query."""
+        if query.sql not in self.stored:
+            name = self.create_table("stored", query.sql)
+            self.stored[query.sql] = (name, Query(self, f"SELECT * FROM {ident(name)}", query.names, query.widths))
+        return self.stored[query.sql][1]
+
+    def reading_stored(self, query: Query) -> Query:
+        """The stored table of the query's rows when there is one, else the query itself."""
+        return self.stored[query.sql][1] if query.sql in self.stored else query
 
     def drop_tables(self, keep: int) -> None:
         """Drop every table but the first `keep`."""
         for name in self.tables[keep:]:
             self.con.execute(f"DROP TABLE {ident(name)}")
         del self.tables[keep:]
+        self.stored = {sql: (name, q) for sql, (name, q) in self.stored.items() if name in self.tables}
 
     def function(self, fn: Callable[..., pa.Array], parameters: list[str], returns: str) -> str:
         """`fn` (Arrow arrays in, an Arrow array out, called once per chunk of rows) as a SQL function, by name."""
