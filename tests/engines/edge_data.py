@@ -171,6 +171,17 @@ def odd_names_pair() -> tuple[pa.Table, pa.Table]:
     return pair[0], pair[1]
 
 
+def offsets_pair(ratio: float) -> tuple[pa.Table, pa.Table]:
+    """Large offsets at the edge of docs/operators.md's bounds: uniform columns around 1.7e9 (epoch seconds) and
+    5e12 (ids) whose spread is `ratio` times their mean, so every engine must be within tolerance on them."""
+    pair = []
+    for rows, seed in ((2000, 51), (500, 52)):
+        rng = np.random.default_rng(seed)
+        pair.append(pa.table({f"num_{name}": np.round(base + rng.uniform(0, ratio * base * np.sqrt(12), rows), 3)
+                              for name, base in (("epoch", 1.7e9), ("id", 5e12))}))
+    return pair[0], pair[1]
+
+
 def write_train_test(root: Path, train: pa.Table, test: pa.Table) -> dict[str, tuple[Path, Path]]:
     """format -> (train, test) paths: one CSV file, one Parquet file, and `parts`: a directory of three Parquet
     files whose string columns are dictionary-encoded (what pandas writes for a `category` column)."""

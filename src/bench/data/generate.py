@@ -409,6 +409,7 @@ SEPARATORS = ("", " ", "  ", "\t", "\n", " \n", "\n\n", " \t ", "   ", "\n\t")
 _SEP_P = np.array([0.0, 0.86, 0.04, 0.02, 0.03, 0.01, 0.02, 0.01, 0.005, 0.005])
 _EDGE_P = np.array([0.9, 0.03, 0.01, 0.02, 0.02, 0.0, 0.01, 0.0, 0.005, 0.005])  # leading / trailing
 _DOC_EMPTY, _DOC_BLANK = 0.02, 0.01  # shares of "" and whitespace-only documents
+_EPOCH_SPAN_S = 30 * 86_400  # timestamps over a month: sigma/|mean| = 4.4e-4, inside the scalers' rule
 _DOC_MEDIAN_TOKENS, _DOC_SIGMA, _DOC_MAX_TOKENS = 18.0, 1.1, 5000
 
 
@@ -479,7 +480,7 @@ class _RealisticColumns:
             self._add("num_rating", self._rating)
         for i in range(spec.offset_cols):
             g = _pool_rng(seed, f"big_{i}")
-            if i % 2 == 0:  # epoch seconds with millisecond resolution over about an hour
+            if i % 2 == 0:  # epoch seconds with millisecond resolution over 30 days
                 self._add(f"big_{i}", partial(self._epoch, 1.7e9 + float(np.round(g.uniform(0, 1e6)))))
             else:  # increasing integer ids near 1e12..9e12 (exact in float64)
                 self._add(f"big_{i}", partial(self._ids, float(g.integers(10**12, 9 * 10**12))))
@@ -530,7 +531,7 @@ class _RealisticColumns:
 
     @staticmethod
     def _epoch(base: float, g: np.random.Generator, first_row: int, k: int) -> pa.Array:
-        return pa.array(np.round(base + g.uniform(0, 3600, k), 3))
+        return pa.array(np.round(base + g.uniform(0, _EPOCH_SPAN_S, k), 3))
 
     @staticmethod
     def _ids(base: float, g: np.random.Generator, first_row: int, k: int) -> pa.Array:
