@@ -12,6 +12,7 @@ versions too), get Python's `str.lower` itself.
 """
 
 import functools
+import itertools
 
 import polars as pl
 
@@ -26,13 +27,12 @@ CAPITAL_SIGMA = "\u03a3"
 def _differs_from_str_lower() -> str:
     """A regular expression class of the characters whose Polars `to_lowercase` is not their `str.lower`, and Σ.
 
-    Every non-ASCII code point, one per line, lowercased by both in one call each (no character lowercases to a
-    line break, so the lines stay aligned, and no Σ is in Final_Sigma context).
+    Every non-ASCII code point, one per line, lowercased by both (no character lowercases to a line break, so
+    the lines stay aligned, and no Σ is in Final_Sigma context); the lines are compared as Polars columns.
     """
-    chars = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c < 0xE000]
-    text = "\n".join(chars)
-    theirs = pl.Series([text]).str.to_lowercase().item().split("\n")
-    differ = [c for c, ours, their in zip(chars, text.lower().split("\n"), theirs) if ours != their]
+    text = "\n".join(map(chr, itertools.chain(range(0x80, 0xD800), range(0xE000, 0x110000))))
+    lines = pl.DataFrame({"char": [text], "ours": [text.lower()]}).select(pl.all().str.split("\n").explode())
+    differ = lines.filter(pl.col("char").str.to_lowercase() != pl.col("ours"))["char"].to_list()
     return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in [*differ, CAPITAL_SIGMA]) + "]"
 
 
