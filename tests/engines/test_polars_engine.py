@@ -83,8 +83,10 @@ def test_lowercase_is_str_lower_where_polars_differs() -> None:
 
 
 def test_cores_sizes_the_polars_thread_pool() -> None:
+    """Set when the engine is created: the runner imports the operator modules, and so Polars, before `start`."""
     code = ("from src.engines.polars.engine import PolarsEngine; from src.bench.run.facts import EngineOptions; "
-            "print(PolarsEngine(EngineOptions(cores=1, polars_engine='in-memory')).start()['threads'])")
+            "engine = PolarsEngine(EngineOptions(cores=1, polars_engine='in-memory')); import polars; "
+            "print(engine.start()['threads'])")
     env = {k: v for k, v in os.environ.items() if k != "POLARS_MAX_THREADS"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["1"]

@@ -5,8 +5,9 @@ arrive as float64) into an eager DataFrame: that is the cache. Fit and transform
 `Table`, src/engines/polars/table.py); a fit runs one aggregating query, and `materialize`, the timed action, is
 the one `collect` of every output column, on the in-memory or the streaming engine (`--polars-engine`).
 
-Polars sizes its thread pool once, when it is first imported (POLARS_MAX_THREADS), so this module imports it in
-`start`, after `--cores` has set that variable, and not at the top.
+Polars sizes its thread pool once, when it is first imported (POLARS_MAX_THREADS), so `--cores` sets that variable
+when the engine is created, before anything imports Polars (the operator modules do, when the runner asks for their
+labels), and this module imports Polars only inside its methods.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from src.bench.data.inputs import InputSource, read_arrow_table
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine
+from src.bench.run.facts import EngineOptions
 from src.engines.threads import limit_threads
 
 if TYPE_CHECKING:
@@ -32,12 +34,15 @@ class PolarsEngine(Engine):
     name = "polars"
     operators_package = "src.engines.polars.operators"
 
+    def __init__(self, options: EngineOptions) -> None:
+        super().__init__(options)
+        if options.cores is not None:
+            os.environ["POLARS_MAX_THREADS"] = str(options.cores)
+
     def start(self) -> dict[str, Any]:
-        cores = self.options.cores
-        if cores is not None:
-            os.environ["POLARS_MAX_THREADS"] = str(cores)
         import polars as pl
 
+        cores = self.options.cores
         if cores is not None and pl.thread_pool_size() != cores:
             raise UserError(f"--cores {cores}: Polars was already loaded in this process with "
                             f"{pl.thread_pool_size()} threads (it sizes its thread pool when first imported)")
