@@ -219,8 +219,8 @@ def test_sweep_spec_cells_resume_and_report(tmp_path: Path) -> None:
                 "--repeats", "1", "--warmup", "0", "--out", str(to), "--data-dir", str(tmp_path / "data")]
 
     args = sweep(spec)
-    res = cli(*args, timeout=300)
-    assert res.returncode == 0, res.stderr
+    code, _, stderr = run_main(args)
+    assert code == 0, stderr
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["cell"]["engine"], r["cell"]["operator"], r["status"]) for r in records] == [
         ("numpy", "spec:p", "ok"), ("sklearn", "spec:p", "ok")]
