@@ -5,8 +5,8 @@ from src.bench.run.facts import CORES, EngineFacts, EngineOption
 
 POLARS_ENGINE = EngineOption(
     "--polars-engine",
-    "the engine Polars runs each query on: in-memory, or streaming, which processes the plan in batches and keeps "
-    "its intermediate columns (token lists, hashed terms) out of memory (default: in-memory)",
+    "the engine Polars runs every query on (fits and the timed collect): in-memory, or streaming, which runs the "
+    "plan batch by batch (default: in-memory)",
     default="in-memory",
     choices=("in-memory", "streaming"),
 )
