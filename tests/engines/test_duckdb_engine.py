@@ -61,6 +61,15 @@ def test_a_scaler_refuses_nan_naming_the_first_missing_row(engine, tmp_path) -> 
         engine.fit(step, engine.load(source, ["num_0"]))
 
 
+@pytest.mark.parametrize("operator", ["Tokenizer", "HashingTF", "IDF"])
+def test_a_chunk_of_null_documents_only(engine, tmp_path, operator) -> None:
+    """DuckDB calls a Python function without the null rows, so a chunk (2048 rows) of null documents only reaches
+    it empty."""
+    source = _source(tmp_path / "null.parquet", {"text": pa.array([None] * 2100 + ["a B"], pa.string())})
+    data = engine.load(source, ["text"])
+    assert_matches_reference(engine, (source, source), (data, data), [operator])
+
+
 def test_the_settings_reach_duckdb(tmp_path) -> None:
     engine = DuckdbEngine(_options(cores=1, duckdb_memory_limit="1GiB", duckdb_temp_dir=str(tmp_path / "spill")))
     try:
