@@ -14,23 +14,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from src.bench.data.vectors import from_csr
 from src.bench.errors import UserError
 from src.bench.spec.operators import INDEX, TOKENS, VECTOR
 
 
-def _sparse_struct(matrix) -> pa.Array:
-    csr = matrix.tocsr()
-    csr.sort_indices()
-    offsets = pa.array(csr.indptr.astype(np.int64))
-    indices = pa.LargeListArray.from_arrays(offsets, pa.array(csr.indices.astype(np.int32)))
-    values = pa.LargeListArray.from_arrays(offsets, pa.array(csr.data.astype(np.float64)))
-    size = pa.array(np.full(csr.shape[0], csr.shape[1], dtype=np.int32))
-    return pa.StructArray.from_arrays([size, indices, values], names=["size", "indices", "values"])
-
-
 def _arrow_column(values: Any, kind: str) -> pa.Array:
     if kind == VECTOR:
-        return _sparse_struct(values)
+        return from_csr(values)
     if kind == TOKENS:
         return pa.array(values, type=pa.list_(pa.string()))
     array = np.asarray(values, dtype=np.float64)

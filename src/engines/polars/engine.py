@@ -76,7 +76,7 @@ def _canonical(column: pl.Series) -> Any:
     numbers and indices as float64 with NaN for null."""
     import polars as pl
 
-    from src.engines.ray.vectors import to_csr  # the same struct layout (src/engines/polars/table.py)
+    from src.bench.data.vectors import to_csr
 
     if isinstance(column.dtype, pl.Struct):
         return to_csr(column.to_arrow())

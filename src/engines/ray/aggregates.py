@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from ray.data.aggregate import AggregateFnV2
 from ray.data.block import BlockAccessor
 
-from .vectors import vector_parts
+from src.bench.data.vectors import vector_parts
 
 
 def _column(block, name: str) -> pa.ChunkedArray:

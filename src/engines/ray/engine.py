@@ -19,11 +19,11 @@ import pyarrow.compute as pc
 import ray
 
 from src.bench.data.inputs import InputSource
+from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine, EngineOptions
 
 from .load import ROW, load_dataset
-from .vectors import to_csr
 
 
 @dataclass

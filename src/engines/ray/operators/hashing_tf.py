@@ -14,7 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sklearn.utils import murmurhash3_32
 
-from ..vectors import map_columns, vector_array
+from src.bench.data.vectors import vector_array
+
+from ..vectors import map_columns
 
 IMPLEMENTATION = "custom"
 SEED = 42

@@ -9,8 +9,10 @@ null documents included.
 import numpy as np
 import pyarrow as pa
 
+from src.bench.data.vectors import vector_array, vector_parts
+
 from ..aggregates import DocumentFrequency
-from ..vectors import map_columns, vector_array, vector_parts
+from ..vectors import map_columns
 
 IMPLEMENTATION = "custom"
 

@@ -11,7 +11,9 @@ each row with `pc.index_in` and writes the sparse vector struct directly: null a
 import numpy as np
 import pyarrow as pa
 
-from ..vectors import map_columns, vector_array
+from src.bench.data.vectors import vector_array
+
+from ..vectors import map_columns
 from .string_indexer import fit_categories, positions
 
 IMPLEMENTATION = "custom"
