@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from src.bench.data.inputs import InputSource, read_arrow_table
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine
+from src.bench.run.facts import EngineOptions
 from src.bench.spec.plan import Step
 from src.engines.threads import limit_threads
 
@@ -41,7 +42,7 @@ class DuckdbEngine(Engine):
     name = "duckdb"
     operators_package = "src.engines.duckdb.operators"
 
-    def __init__(self, options) -> None:
+    def __init__(self, options: EngineOptions) -> None:
         super().__init__(options)
         self.session: Session | None = None
         self._shared_tables = 0

@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from src.bench.errors import UserError
+from src.bench.spec.plan import Step
 
 ROW = "_prepbench_row"  # each row's 0-based position in the input
 
@@ -144,7 +145,7 @@ class Query:
         return self.session.rows(f"SELECT {', '.join(aggregates)} FROM ({self.sql}) AS t")[0]
 
 
-def numeric_statistics(data: Query, step, aggregates: Callable[[str], list[str]]) -> list[tuple[float, ...]]:
+def numeric_statistics(data: Query, step: Step, aggregates: Callable[[str], list[str]]) -> list[tuple[float, ...]]:
     """Each input column's statistics (`aggregates` of its SQL expression), in one pass over the data; a column
     with a missing value is a user error naming its first missing row, as the scalers take none."""
     per_column = [[*aggregates(data.col(c)), f"min({ident(ROW)}) FILTER (WHERE {missing(data.col(c))})"]

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from src.bench.spec.plan import Step
 from src.engines.numpy.murmur3 import murmur3_32
 
 from ..query import Query, sparse
@@ -30,7 +31,7 @@ def murmur3_x86_32(tokens: pa.ChunkedArray) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(hashes))
 
 
-def transform(data: Query, state, step) -> Query:
+def transform(data: Query, state: None, step: Step) -> Query:
     n, binary = step.params["num_features"], step.params["binary"]
     hashing = data.session.function(murmur3_x86_32, ["VARCHAR[]"], "INTEGER[]")
     counts = {f"_prepbench_counts_{name}": name for name in step.output_cols}

@@ -6,12 +6,14 @@ the num_features weights ln((n + 1) / (df + 1)), 0 where df < min_doc_freq, kept
 each value times its bucket's weight (`list_select` of the weights at the row's indices); absent terms stay absent.
 """
 
+from src.bench.spec.plan import Step
+
 from ..query import Query, ident, sparse
 
 IMPLEMENTATION = "custom"
 
 
-def fit(data: Query, step) -> list[str]:
+def fit(data: Query, step: Step) -> list[str]:
     """The tables of the weights, one per input column."""
     tables = []
     for c in step.input_cols:
@@ -27,7 +29,7 @@ def fit(data: Query, step) -> list[str]:
     return tables
 
 
-def transform(data: Query, state: list[str], step) -> Query:
+def transform(data: Query, state: list[str], step: Step) -> Query:
     columns = {}
     for name, c, table in zip(step.output_cols, step.input_cols, state):
         indices, values = f"{data.col(c)}.indices", f'{data.col(c)}."values"'

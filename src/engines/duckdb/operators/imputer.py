@@ -9,6 +9,7 @@ constant: fill_value, without a query. transform replaces null and NaN with the 
 """
 
 from src.bench.errors import UserError
+from src.bench.spec.plan import Step
 
 from ..query import Query, double, missing
 
@@ -16,7 +17,7 @@ IMPLEMENTATION = "custom"
 AGGREGATES = {"mean": "favg({})", "median": "quantile_disc({}, 0.5)"}
 
 
-def fit(data: Query, step) -> list[float]:
+def fit(data: Query, step: Step) -> list[float]:
     strategy = step.params["strategy"]
     if strategy == "constant":
         return [step.params["fill_value"]] * len(step.input_cols)
@@ -42,7 +43,7 @@ def _require_values(statistic: float | None, column: str) -> None:
         raise UserError(f"Imputer: column '{column}' has no non-null values, so there is nothing to impute from")
 
 
-def transform(data: Query, state: list[float], step) -> Query:
+def transform(data: Query, state: list[float], step: Step) -> Query:
     return data.with_columns({
         name: f"CASE WHEN {missing(data.col(c))} THEN {double(fill)} ELSE {data.col(c)} END"
         for name, c, fill in zip(step.output_cols, step.input_cols, state)

@@ -4,16 +4,18 @@ fit: min and max of every column in one aggregate query. transform: (x - min) * 
 not clipped; a column constant at fit gives lo, also on new data.
 """
 
+from src.bench.spec.plan import Step
+
 from ..query import Query, double, numeric_statistics
 
 IMPLEMENTATION = "custom"
 
 
-def fit(data: Query, step) -> list[tuple[float, float]]:
+def fit(data: Query, step: Step) -> list[tuple[float, float]]:
     return numeric_statistics(data, step, lambda x: [f"min({x})", f"max({x})"])
 
 
-def transform(data: Query, state: list[tuple[float, float]], step) -> Query:
+def transform(data: Query, state: list[tuple[float, float]], step: Step) -> Query:
     lo, hi = step.params["min"], step.params["max"]
     columns = {}
     for name, c, (low, high) in zip(step.output_cols, step.input_cols, state):

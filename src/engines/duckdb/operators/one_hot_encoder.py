@@ -5,13 +5,15 @@ order for integer, boolean and index columns; null is never a category and does 
 a K-wide sparse vector with a 1 at its position; a null or unseen value gives an all-zero row.
 """
 
+from src.bench.spec.plan import Step
+
 from ..query import Query, sparse
 from .string_indexer import fit_categories, with_positions
 
 IMPLEMENTATION = "custom"
 
 
-def fit(data: Query, step) -> list[tuple[str, int]]:
+def fit(data: Query, step: Step) -> list[tuple[str, int]]:
     return fit_categories(data, step)
 
 
@@ -20,6 +22,6 @@ def _one_hot(position: str) -> str:
                   f"CASE WHEN {position} IS NULL THEN [] ELSE [1.0] END")
 
 
-def transform(data: Query, state: list[tuple[str, int]], step) -> Query:
+def transform(data: Query, state: list[tuple[str, int]], step: Step) -> Query:
     widths = {name: count for name, (_, count) in zip(step.output_cols, state)}
     return with_positions(data, step, state, _one_hot, widths)

@@ -7,17 +7,19 @@ gets std 0, however the rounding of its std came out (0.1 seven times). transfor
 without with_std, x / std without with_mean; a constant column gives 0 (with with_std), also on new data.
 """
 
+from src.bench.spec.plan import Step
+
 from ..query import Query, double, numeric_statistics
 
 IMPLEMENTATION = "custom"
 
 
-def fit(data: Query, step) -> list[tuple[float, float]]:
+def fit(data: Query, step: Step) -> list[tuple[float, float]]:
     stats = numeric_statistics(data, step, lambda x: [f"favg({x})", f"stddev_pop({x})", f"min({x})", f"max({x})"])
     return [(mean, 0.0 if low == high else std) for mean, std, low, high in stats]
 
 
-def transform(data: Query, state: list[tuple[float, float]], step) -> Query:
+def transform(data: Query, state: list[tuple[float, float]], step: Step) -> Query:
     with_mean, with_std = step.params["with_mean"], step.params["with_std"]
     columns = {}
     for name, c, (mean, std) in zip(step.output_cols, step.input_cols, state):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from src.bench.spec.operators import INTEGER
+from src.bench.spec.plan import Step
 from src.engines.numpy.operators.string_indexer import require_whole_numbers
 
 from ..query import Query, ident
@@ -19,7 +20,7 @@ from ..query import Query, ident
 IMPLEMENTATION = "custom"
 
 
-def fit_categories(data: Query, step) -> list[tuple[str, int]]:
+def fit_categories(data: Query, step: Step) -> list[tuple[str, int]]:
     """Per input column: the table of its categories (value, position) and their number K."""
     state = []
     for c, kind in zip(step.input_cols, step.input_kinds):
@@ -34,7 +35,7 @@ def fit_categories(data: Query, step) -> list[tuple[str, int]]:
     return state
 
 
-def with_positions(data: Query, step, state: list[tuple[str, int]], output: Callable[[str], str],
+def with_positions(data: Query, step: Step, state: list[tuple[str, int]], output: Callable[[str], str],
                    widths: dict[str, int] | None = None) -> Query:
     """The query plus each output column, `output(position)` of its input's position (null: null or unseen)."""
     joins = "".join(f" LEFT JOIN {ident(table)} AS c{i} ON {data.col(c)} = c{i}.value"
@@ -43,9 +44,9 @@ def with_positions(data: Query, step, state: list[tuple[str, int]], output: Call
     return data.with_columns(columns, widths, joins=joins)
 
 
-def fit(data: Query, step) -> list[tuple[str, int]]:
+def fit(data: Query, step: Step) -> list[tuple[str, int]]:
     return fit_categories(data, step)
 
 
-def transform(data: Query, state: list[tuple[str, int]], step) -> Query:
+def transform(data: Query, state: list[tuple[str, int]], step: Step) -> Query:
     return with_positions(data, step, state, lambda position: f"CAST({position} AS DOUBLE)")

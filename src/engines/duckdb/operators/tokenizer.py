@@ -18,6 +18,7 @@ import functools
 import duckdb
 import pyarrow as pa
 
+from src.bench.spec.plan import Step
 from src.engines.text import SEPARATORS, tokenize
 
 from ..query import Query
@@ -41,7 +42,7 @@ def python_tokens(docs: pa.ChunkedArray) -> pa.Array:
     return tokenize(docs)
 
 
-def transform(data: Query, state, step) -> Query:
+def transform(data: Query, state: None, step: Step) -> Query:
     python = data.session.function(python_tokens, ["VARCHAR"], "VARCHAR[]")
     special = special_characters()
     columns = {}
