@@ -23,8 +23,8 @@ def fit(data: Query, step: Step) -> list[str]:
             n AS (SELECT count(*) AS n FROM fitted),
             entries AS (SELECT unnest({vectors}.indices) AS i, unnest({vectors}."values") AS v FROM fitted AS t),
             df AS (SELECT i, count(*) AS df FROM entries WHERE v <> 0 GROUP BY i)
-            SELECT list(CASE WHEN coalesce(df.df, 0) < {min_doc_freq} THEN 0.0
-                             ELSE ln((n.n + 1.0) / (coalesce(df.df, 0) + 1.0)) END ORDER BY b.i) AS weights
+            SELECT list(CASE WHEN coalesce(df.df, 0) < {min_doc_freq} THEN 0.0::DOUBLE
+                             ELSE ln((n.n + 1)::DOUBLE / (coalesce(df.df, 0) + 1)::DOUBLE) END ORDER BY b.i) AS weights
             FROM range({width}) AS b(i) CROSS JOIN n LEFT JOIN df ON df.i = b.i"""))
     return tables
 

@@ -38,9 +38,9 @@ def fit_categories(data: Query, step: Step) -> list[tuple[str, int]]:
 def with_positions(data: Query, step: Step, state: list[tuple[str, int]], output: Callable[[str], str],
                    widths: dict[str, int] | None = None) -> Query:
     """The query plus each output column, `output(position)` of its input's position (null: null or unseen)."""
-    joins = "".join(f" LEFT JOIN {ident(table)} AS c{i} ON {data.col(c)} = c{i}.value"
+    joins = "".join(f" LEFT JOIN {ident(table)} AS categories{i} ON {data.col(c)} = categories{i}.value"
                     for i, (c, (table, _)) in enumerate(zip(step.input_cols, state)))
-    columns = {name: output(f"c{i}.position") for i, name in enumerate(step.output_cols)}
+    columns = {name: output(f"categories{i}.position") for i, name in enumerate(step.output_cols)}
     return data.with_columns(columns, widths, joins=joins)
 
 
