@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import os
 import platform
-from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import scipy.sparse as sp
 
 from src.bench.data.inputs import InputSource, read_arrow_table
+from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine
 from src.bench.run.facts import EngineOptions
@@ -28,14 +26,6 @@ from src.bench.spec.plan import Step
 from src.engines.threads import limit_threads
 
 from .query import ROW, Query, Session, ident
-
-
-@dataclass(frozen=True)
-class Result:
-    """The fetched outputs (rows in the order DuckDB produced them, with their input positions in ROW)."""
-
-    table: pa.Table
-    widths: dict[str, int]
 
 
 class DuckdbEngine(Engine):
@@ -84,21 +74,22 @@ class DuckdbEngine(Engine):
     def count(self, data: Query) -> int:
         return data.one_row(["count(*)"])[0]
 
-    def materialize(self, data: Query, columns: list[str]) -> Result:
+    def materialize(self, data: Query, columns: list[str]) -> pa.Table:
+        """The outputs, rows in the order DuckDB produced them, with their input positions in ROW."""
         select = ", ".join([ident(ROW), *(data.col(c) for c in columns)])
         table = self.session.con.sql(f"SELECT {select} FROM ({data.sql}) AS t").to_arrow_table()
-        return Result(table.rename_columns([ROW, *columns]), {c: w for c, w in data.widths.items() if c in columns})
+        return table.rename_columns([ROW, *columns])
 
-    def collect(self, data: Result, columns: list[str], rows: np.ndarray | None) -> dict[str, Any]:
-        positions = np.empty(data.table.num_rows, dtype=np.int64)  # where each input row sits in the result
-        positions[data.table.column(ROW).to_numpy()] = np.arange(data.table.num_rows)
-        picked = data.table.take(positions if rows is None else positions[rows])
-        return {c: _canonical(picked.column(c), data.widths.get(c)) for c in columns}
+    def collect(self, data: pa.Table, columns: list[str], rows: np.ndarray | None) -> dict[str, Any]:
+        positions = np.empty(data.num_rows, dtype=np.int64)  # where each input row sits in the result
+        positions[data.column(ROW).to_numpy()] = np.arange(data.num_rows)
+        picked = data.take(positions if rows is None else positions[rows])
+        return {c: _canonical(picked.column(c)) for c in columns}
 
     def keep_loaded(self) -> None:
         self._shared_tables = len(self.session.tables)
 
-    def release(self, data: Result) -> None:
+    def release(self, data: pa.Table) -> None:
         """Drop the tables made since the shared inputs were loaded: fitted state, inputs loaded by a repetition."""
         self.session.drop_tables(self._shared_tables)
 
@@ -108,19 +99,10 @@ class DuckdbEngine(Engine):
             self.session = None
 
 
-def _canonical(column: pa.ChunkedArray, width: int | None) -> Any:
-    """numeric/index -> float64 ndarray (NaN for null); tokens -> lists; vector -> CSR of its width."""
-    if width is not None:
-        return _csr(column.combine_chunks() if column.num_chunks else pa.array([], column.type), width)
+def _canonical(column: pa.ChunkedArray) -> Any:
+    """numeric/index -> float64 ndarray (NaN for null); vector -> CSR; tokens -> lists."""
     if pa.types.is_floating(column.type):
         return column.to_numpy().astype(np.float64, copy=False)
+    if pa.types.is_struct(column.type):
+        return to_csr(column)
     return column.to_pylist()
-
-
-def _csr(vectors: pa.StructArray, width: int) -> sp.csr_matrix:
-    values = vectors.field("values")
-    lengths = pc.list_value_length(values).to_numpy(zero_copy_only=False)
-    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    data = pc.list_flatten(values).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-    indices = pc.list_flatten(vectors.field("indices")).to_numpy(zero_copy_only=False)
-    return sp.csr_matrix((data, indices, indptr), shape=(len(vectors), width))

@@ -10,8 +10,9 @@ are registered in it.
 
 DuckDB resolves identifiers without case, even quoted ones ("num_Ab" and "num_ab" are one column to it), so
 columns have names of its own in SQL (c0, c1, ...) and the query maps prepbench's names to them (`names`). A sparse
-vector is a STRUCT(indices INTEGER[], "values" DOUBLE[]) with sorted indices; its width is not in the SQL type, so
-the query carries it too (`widths`).
+vector is prepbench's Arrow layout (src/bench/data/vectors.py) as a STRUCT(size INTEGER, indices INTEGER[],
+"values" DOUBLE[]) with sorted indices; the query also knows each vector column's width while it builds the SQL
+(`widths`).
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ def missing(expr: str) -> str:
     return f"({expr} IS NULL OR isnan({expr}))"
 
 
-def sparse(indices: str, values: str) -> str:
-    """A sparse vector from lists of indices and values."""
-    return f'struct_pack(indices := CAST({indices} AS INTEGER[]), "values" := CAST({values} AS DOUBLE[]))'
+def sparse(size: int, indices: str, values: str) -> str:
+    """A sparse vector of width `size` from lists of indices and values."""
+    return (f'struct_pack(size := {size}::INTEGER, indices := CAST({indices} AS INTEGER[]), '
+            f'"values" := CAST({values} AS DOUBLE[]))')
 
 
 class Session:

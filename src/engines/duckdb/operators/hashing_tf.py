@@ -42,6 +42,6 @@ def transform(data: Query, state: None, step: Step) -> Query:
     })
     values = "list_transform(map_keys({}), lambda k: 1.0)" if binary else "map_values({})"
     return counted.with_columns(
-        {name: sparse(f"coalesce(map_keys({counted.col(s)}), [])", f"coalesce({values.format(counted.col(s))}, [])")
+        {name: sparse(n, f"coalesce(map_keys({counted.col(s)}), [])", f"coalesce({values.format(counted.col(s))}, [])")
          for s, name in counts.items()},
         {name: n for name in step.output_cols}, drop=tuple(counts))

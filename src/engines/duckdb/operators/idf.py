@@ -34,5 +34,6 @@ def transform(data: Query, state: list[str], step: Step) -> Query:
     for name, c, table in zip(step.output_cols, step.input_cols, state):
         indices, values = f"{data.col(c)}.indices", f'{data.col(c)}."values"'
         weights = f"list_select((SELECT weights FROM {ident(table)}), list_transform({indices}, lambda i: i + 1))"
-        columns[name] = sparse(indices, f"list_transform(list_zip({values}, {weights}), lambda p: p[1] * p[2])")
+        products = f"list_transform(list_zip({values}, {weights}), lambda p: p[1] * p[2])"
+        columns[name] = sparse(data.widths[c], indices, products)
     return data.with_columns(columns, {name: data.widths[c] for name, c in zip(step.output_cols, step.input_cols)})

@@ -8,7 +8,7 @@ a K-wide sparse vector with a 1 at its position; a null or unseen value gives an
 from src.bench.spec.plan import Step
 
 from ..query import Query, sparse
-from .string_indexer import fit_categories, with_positions
+from .string_indexer import fit_categories, joined_positions
 
 IMPLEMENTATION = "custom"
 
@@ -17,11 +17,13 @@ def fit(data: Query, step: Step) -> list[tuple[str, int]]:
     return fit_categories(data, step)
 
 
-def _one_hot(position: str) -> str:
-    return sparse(f"CASE WHEN {position} IS NULL THEN [] ELSE [{position}] END",
+def _one_hot(position: str, width: int) -> str:
+    return sparse(width, f"CASE WHEN {position} IS NULL THEN [] ELSE [{position}] END",
                   f"CASE WHEN {position} IS NULL THEN [] ELSE [1.0] END")
 
 
 def transform(data: Query, state: list[tuple[str, int]], step: Step) -> Query:
+    joins, positions = joined_positions(data, step, state)
     widths = {name: count for name, (_, count) in zip(step.output_cols, state)}
-    return with_positions(data, step, state, _one_hot, widths)
+    return data.with_columns({name: _one_hot(p, widths[name]) for name, p in zip(step.output_cols, positions)}, widths,
+                             joins=joins)

@@ -7,8 +7,6 @@ string is a category like any other; null never is. transform: a LEFT JOIN of ea
 null and unseen values find no position and come out null. The helpers here serve the OneHotEncoder too.
 """
 
-from collections.abc import Callable
-
 import numpy as np
 
 from src.bench.spec.operators import INTEGER
@@ -35,13 +33,11 @@ def fit_categories(data: Query, step: Step) -> list[tuple[str, int]]:
     return state
 
 
-def with_positions(data: Query, step: Step, state: list[tuple[str, int]], output: Callable[[str], str],
-                   widths: dict[str, int] | None = None) -> Query:
-    """The query plus each output column, `output(position)` of its input's position (null: null or unseen)."""
+def joined_positions(data: Query, step: Step, state: list[tuple[str, int]]) -> tuple[str, list[str]]:
+    """The LEFT JOINs of the input columns with their categories, and each one's position (null: null or unseen)."""
     joins = "".join(f" LEFT JOIN {ident(table)} AS categories{i} ON {data.col(c)} = categories{i}.value"
                     for i, (c, (table, _)) in enumerate(zip(step.input_cols, state)))
-    columns = {name: output(f"categories{i}.position") for i, name in enumerate(step.output_cols)}
-    return data.with_columns(columns, widths, joins=joins)
+    return joins, [f"categories{i}.position" for i in range(len(state))]
 
 
 def fit(data: Query, step: Step) -> list[tuple[str, int]]:
@@ -49,4 +45,6 @@ def fit(data: Query, step: Step) -> list[tuple[str, int]]:
 
 
 def transform(data: Query, state: list[tuple[str, int]], step: Step) -> Query:
-    return with_positions(data, step, state, lambda position: f"CAST({position} AS DOUBLE)")
+    joins, positions = joined_positions(data, step, state)
+    return data.with_columns({name: f"CAST({p} AS DOUBLE)" for name, p in zip(step.output_cols, positions)},
+                             joins=joins)
