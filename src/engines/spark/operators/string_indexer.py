@@ -3,10 +3,10 @@
 The labels are those of Spark's own alphabetAsc fit, `sort_array(collect_set(column))` in one aggregate, taken
 over a key column: a string column itself, whose labels Spark 4.3 sorts as UTF-8 bytes, i.e. by code point also
 beyond U+FFFF; an integer or boolean column (held as double) as a long, so the labels sort numerically where
-Spark's StringIndexer would cast the numbers to strings and sort "10" before "9". `StringIndexerModel
-.from_arrays_of_labels(handleInvalid="keep")` then indexes the key columns (Spark casts a long to its decimal
-string, the label's form): unseen and null values get an index past the column's labels, which becomes null. The empty
-string is a label like any other; collect_set skips nulls, so null is never one.
+Spark's StringIndexer would cast the numbers to strings and sort "10" before "9". A `StringIndexerModel`
+(handleInvalid="keep") built in the JVM from those labels then indexes the key columns (a long is cast to its
+decimal string, the label's form): unseen and null values get an index past the column's labels, which becomes
+null. The empty string is a label like any other; collect_set skips nulls, so null is never one.
 """
 
 from pyspark.ml.feature import StringIndexerModel
@@ -41,16 +41,27 @@ def with_keys(df, step):
 
 
 def fit_indexer(df, step, outputs: list[str]) -> tuple[StringIndexerModel, list[int]]:
-    """One aggregate for every column, the labels sorted by Spark (code point / numeric), then the model and the
-    number of labels K of each column. pyspark hands the JVM a rectangular array, padding shorter label lists with
-    null, so the model's "unseen" index is the longest list's length: every index >= K of its column is unseen."""
-    labels = df.agg(*[F.sort_array(F.collect_set(k)).alias(f"c{i}") for i, k in enumerate(keys(step).values())])
-    row = labels.first()
-    arrays = [[str(v) for v in row[i]] for i in range(len(step.input_cols))]
-    model = StringIndexerModel.from_arrays_of_labels(
-        arrays, inputCols=[key_name(step, c) for c in step.input_cols], outputCols=outputs, handleInvalid="keep"
-    )
-    return model, [len(a) for a in arrays]
+    """One aggregate for every column, the labels sorted by Spark (code point / numeric) and cast to the label's
+    string form, then the model and the number of labels K of each column. The labels stay in the JVM: the model
+    is built there from the aggregate's row, a few py4j calls per column, where pyspark's `from_arrays_of_labels`
+    makes one call per label (hours at a million categories in each of 26 columns). Every index >= K of its
+    column (unseen, null) is unseen."""
+    labels = df.agg(*[F.transform(F.sort_array(F.collect_set(k)), lambda x: x.cast("string")).alias(f"c{i}")
+                      for i, k in enumerate(keys(step).values())])
+    row = labels._jdf.first()
+    gateway = df.sparkSession.sparkContext._gateway
+    jvm = gateway.jvm
+    arrays = gateway.new_array(jvm.java.lang.String, len(step.input_cols), 0)
+    string_class = jvm.java.lang.Class.forName("java.lang.String")
+    sizes = []
+    for i in range(len(step.input_cols)):
+        values = row.getList(i).toArray()  # Object[] of the column's labels
+        sizes.append(len(values))
+        arrays[i] = jvm.java.lang.reflect.Array.newInstance(string_class, sizes[-1])
+        jvm.java.lang.System.arraycopy(values, 0, arrays[i], 0, sizes[-1])
+    model = StringIndexerModel._create_from_java_class("org.apache.spark.ml.feature.StringIndexerModel", arrays)
+    model.setInputCols([key_name(step, c) for c in step.input_cols]).setOutputCols(outputs).setHandleInvalid("keep")
+    return model, sizes
 
 
 def fit(df, step):
