@@ -1,0 +1,68 @@
+"""What the Dask operators share: the row-number column, a fitted dask-ml transformer applied per partition, the
+Arrow-backed columns of tokens and sparse vectors, and the scalers' check for missing values.
+
+Token lists and sparse vectors are pandas columns backed by Arrow (`pd.ArrowDtype`): tokens `list<string>` (null
+for a null document), vectors prepbench's one sparse layout, `{size, indices, values}` per row
+(src/bench/data/vectors.py). Each partition's column is one Arrow array, which the kernels of prepbench (the
+tokenizer, MurmurHash3) and numpy work on directly, which Dask ships between processes as Arrow buffers, and
+which stays sparse: a 2^18-wide HashingTF row costs only its non-zero entries. (An object column of scipy CSR
+pieces would need one Python object per row, or a partition-shaped object that Dask's row-wise collection,
+`isin` and sort cannot take apart.)
+"""
+
+from __future__ import annotations
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from src.bench.data.vectors import VECTOR_TYPE
+from src.bench.errors import UserError
+
+ROW = "__row"  # each row's 0-based position in the input file: collect returns rows in input order by it
+TOKENS = pd.ArrowDtype(pa.list_(pa.string()))
+VECTORS = pd.ArrowDtype(VECTOR_TYPE)
+
+
+def per_partition(model, data: dd.DataFrame, columns: list[str]) -> dd.DataFrame:
+    """A fitted dask-ml scaler's or imputer's `transform` on each partition of the columns.
+
+    On a Dask DataFrame those transforms are frame-with-vector arithmetic (`X - mean_`, `X.mul(scale_)`,
+    `X.fillna(statistics_)`), which Dask's optimizer breaks on when only some of the output columns are used: its
+    column projection fails (TypeError, KeyError 'right') or drops the fill. The same transform on each pandas
+    partition is the same arithmetic, blockwise; pandas' copy-on-write keeps the persisted input unchanged.
+    """
+    return data[columns].map_partitions(model.transform, meta=data[columns]._meta)
+
+
+def arrow(part: pd.Series) -> pa.Array:
+    """One partition's column as a single Arrow array."""
+    values = pa.array(part.array if isinstance(part.dtype, pd.ArrowDtype) else part, from_pandas=True)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def series(values: pa.Array, like: pd.Series) -> pd.Series:
+    """An Arrow array as a pandas column with the partition's index."""
+    return pd.Series(pd.arrays.ArrowExtensionArray(values), index=like.index, name=like.name)
+
+
+def meta(name: str, dtype: pd.ArrowDtype) -> pd.Series:
+    """The empty column Dask is told a `map_partitions` returns."""
+    return pd.Series([], dtype=dtype, name=name)
+
+
+def require_values(data: dd.DataFrame, columns: list[str], operator: str) -> dict[str, tuple[float, float]]:
+    """Each column's (min, max), computed in one pass with the check the scalers need: a column with a missing
+    value (null or NaN, the same to prepbench) is a UserError naming its first missing row."""
+    stats = dask.compute({c: (data[ROW].where(data[c].isna()).min(), data[c].min(), data[c].max()) for c in columns})[0]
+    for c in columns:
+        missing, low, high = stats[c]
+        if not np.isnan(missing):
+            raise UserError(
+                f"{operator}: column '{c}' has missing values (null or NaN), e.g. row {int(missing)}; impute them "
+                f"first, e.g. pipeline --operators Imputer {operator} --params "
+                f"'{{\"Imputer\": {{\"input_cols\": [\"{c}\"]}}}}'"
+            )
+    return {c: (float(stats[c][1]), float(stats[c][2])) for c in columns}

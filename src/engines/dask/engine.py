@@ -1,0 +1,146 @@
+"""The Dask engine: dask-ml's preprocessors, and Dask DataFrame primitives where dask-ml has none, on a
+dask.distributed cluster: a LocalCluster of worker processes started here, or a running scheduler (--dask-address).
+
+Data flow: `load` persists the input on the workers as a Dask DataFrame with a ROW column, its position in the input
+file (load.py); each step's fit runs dask-ml's fit or one Dask aggregation over the persisted data and returns
+plain numbers to this process, its transform adds lazy column expressions; the timed action `materialize`
+persists every output column on the workers and waits for them; `collect` picks rows by ROW, sorts them into
+input order and converts to the canonical forms. Tokens and vectors are Arrow-backed columns (columns.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+from dataclasses import dataclass
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import dask_ml
+import distributed
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from distributed import Client, LocalCluster, wait
+
+from src.bench.data.inputs import InputSource
+from src.bench.data.vectors import to_csr
+from src.bench.errors import UserError
+from src.bench.run.engine import Engine
+from src.bench.run.facts import EngineOptions
+
+from .address import check_reachable, scheduler_url
+from .columns import ROW, arrow
+from .load import load_frame
+
+CONNECT_TIMEOUT = "10s"
+
+
+@dataclass
+class Output:
+    """One repetition's persisted outputs; `release` drops the only reference, so the workers free them."""
+
+    frame: dd.DataFrame | None
+
+
+class DaskEngine(Engine):
+    name = "dask"
+    operators_package = "src.engines.dask.operators"
+
+    def __init__(self, options: EngineOptions) -> None:
+        super().__init__(options)
+        self.client: Client | None = None
+        self.cluster: LocalCluster | None = None
+
+    def check_options(self) -> None:
+        address = self.options.dask_address
+        if address and self.options.cores:
+            raise UserError("--cores sets the workers of the LocalCluster prepbench starts; a running cluster's "
+                            "workers come from its own `dask worker --nworkers/--nthreads`: drop one of --cores "
+                            "and --dask-address")
+        if address:
+            check_reachable(address)
+
+    def start(self) -> dict[str, Any]:
+        address = self.options.dask_address
+        _quiet_logs()
+        if address:
+            self.check_options()
+            try:
+                self.client = Client(scheduler_url(address), timeout=CONNECT_TIMEOUT)
+            except OSError as exc:
+                raise UserError(f"cannot connect to the Dask scheduler at {scheduler_url(address)}: "
+                                f"{str(exc).splitlines()[0]}") from None
+        else:
+            self.cluster = LocalCluster(n_workers=self.options.cores or os.cpu_count() or 1, threads_per_worker=1,
+                                        processes=True, dashboard_address=None, silence_logs=logging.WARNING)
+            self.client = Client(self.cluster)
+        workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        return {"version": dask.__version__, "dask_ml": dask_ml.__version__, "distributed": distributed.__version__,
+                "mode": "cluster" if address else "local", "address": self.client.scheduler.address,
+                "nodes": len(workers), "threads": sum(w["nthreads"] for w in workers.values()),
+                "python": platform.python_version()}
+
+    def load(self, source: InputSource, columns: list[str]) -> dd.DataFrame:
+        workers = len(self.client.scheduler_info(n_workers=-1)["workers"])
+        return load_frame(source, columns, workers, on_cluster=self.cluster is None)
+
+    def count(self, data: dd.DataFrame) -> int:
+        return int(data.shape[0].compute())
+
+    def materialize(self, data: dd.DataFrame, columns: list[str]) -> Output:
+        frame = data[[ROW, *columns]].persist()
+        wait(frame)
+        return Output(frame)
+
+    def release(self, data: Output) -> None:
+        data.frame = None
+
+    def collect(self, data: Output, columns: list[str], rows: np.ndarray | None) -> dict[str, Any]:
+        frame = data.frame[[ROW, *columns]]
+        if rows is not None:
+            frame = frame[frame[ROW].isin(np.asarray(rows, dtype=np.int64))]
+        table = frame.compute().sort_values(ROW)
+        expected = len(data.frame) if rows is None else len(rows)
+        if len(table) != expected:
+            raise RuntimeError(f"Dask returned {len(table)} of the {expected} requested rows")
+        return {c: _canonical(table[c]) for c in columns}
+
+    def stop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+    def finish_info(self) -> dict[str, Any]:
+        """Workers still connected, for the runner to compare with the count at start (a worker lost mid-run)."""
+        if self.client is None:
+            return {}
+        return {"nodes": len(self.client.scheduler_info(n_workers=-1)["workers"])}
+
+    def resource_pids(self) -> list[int]:
+        """The worker processes of the LocalCluster started here (its scheduler and nannies run in this process);
+        none for a running cluster, whose processes are not this run's."""
+        if self.cluster is None:
+            return []
+        return sorted(self.client.run(os.getpid).values())
+
+
+def _quiet_logs() -> None:
+    """distributed logs every client, worker and nanny coming and going at INFO: shown with --log-level DEBUG only."""
+    verbose = logging.getLogger("prepbench").isEnabledFor(logging.DEBUG)
+    logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def _canonical(column: pd.Series) -> Any:
+    """The form `Engine.collect` promises: CSR for vectors, lists for tokens (None for a null document), float64
+    with NaN otherwise."""
+    if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_struct(column.dtype.pyarrow_dtype):
+        return to_csr(arrow(column))
+    if isinstance(column.dtype, pd.ArrowDtype):
+        return arrow(column).to_pylist()
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -1,0 +1,74 @@
+"""Read the input into a persisted Dask DataFrame whose rows carry their position in the input file (ROW).
+
+Every column has the type prepbench's reader gives it (src/bench/data/inputs.py): numbers, integers and booleans
+float64 with NaN for null, strings pandas strings with null kept null. Two ways in:
+- a LocalCluster (this machine): prepbench's reader in this process, then `from_pandas`, split into two partitions
+  per worker, so every operator runs on every worker;
+- a cluster (--dask-address): the workers read the input themselves, so the data does not pass through this
+  process. Parquet with `dd.read_parquet` (Arrow-backed), each partition cast to the reader's types; CSV, and a
+  remote URI, with prepbench's reader in one worker task (pandas' CSV parser reads `""` and `NA` otherwise than
+  prepbench's Arrow CSV options), then split. Either way numbered in file order and repartitioned.
+"""
+
+from __future__ import annotations
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from distributed import wait
+
+from src.bench.data.inputs import InputSource, arrow_type, read_arrow_table
+
+from .columns import ROW
+
+PARTITIONS_PER_WORKER = 2
+
+
+def load_frame(source: InputSource, columns: list[str], workers: int, on_cluster: bool) -> dd.DataFrame:
+    """The columns plus ROW, persisted on the workers in two partitions per worker."""
+    partitions = max(2, PARTITIONS_PER_WORKER * workers)
+    if not on_cluster:
+        frame = dd.from_pandas(_read(source, columns), npartitions=partitions, sort=False)
+    elif source.format == "parquet" and source.is_local:
+        frame = _read_parquet(source, columns).repartition(npartitions=partitions)
+    else:
+        frame = dd.from_map(_read, [source], columns=columns, meta=_typed_meta(source, columns))
+        frame = frame.repartition(npartitions=partitions)
+    frame = frame.persist()
+    wait(frame)
+    return frame
+
+
+def _read(source: InputSource, columns: list[str]) -> pd.DataFrame:
+    """The whole input with prepbench's reader, numbered."""
+    table = read_arrow_table(source, columns)
+    return table.to_pandas().assign(**{ROW: np.arange(table.num_rows, dtype=np.int64)})
+
+
+def _schema(source: InputSource, columns: list[str]) -> pa.Schema:
+    return pa.schema([(c, arrow_type(source.schema[c])) for c in columns])
+
+
+def _typed_meta(source: InputSource, columns: list[str]) -> pd.DataFrame:
+    return _schema(source, columns).empty_table().to_pandas().assign(**{ROW: np.array([], dtype=np.int64)})
+
+
+def _read_parquet(source: InputSource, columns: list[str]) -> dd.DataFrame:
+    """dd.read_parquet on the workers, each partition cast to the reader's types, then numbered in file order."""
+    schema = _schema(source, columns)
+    raw = dd.read_parquet(source.uri, columns=columns, dtype_backend="pyarrow")
+    typed = raw.map_partitions(_cast, schema, meta=schema.empty_table().to_pandas()).persist()
+    lengths = typed.map_partitions(len).compute().tolist()
+    starts = tuple(int(s) for s in np.cumsum([0, *lengths[:-1]]))
+    return typed.map_partitions(_numbered, starts, meta=_typed_meta(source, columns))
+
+
+def _cast(part: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+    table = pa.Table.from_pandas(part, preserve_index=False).select(schema.names).cast(schema)
+    return table.to_pandas()
+
+
+def _numbered(part: pd.DataFrame, starts: tuple[int, ...], partition_info: dict | None = None) -> pd.DataFrame:
+    start = int(starts[partition_info["number"]]) if partition_info else 0
+    return part.assign(**{ROW: np.arange(start, start + len(part), dtype=np.int64)})
