@@ -33,16 +33,17 @@ def load_frame(source: InputSource, columns: list[str], workers: int, on_cluster
     elif source.format == "parquet" and source.is_local:
         frame = _read_parquet(source, columns).repartition(npartitions=partitions)
     else:
-        frame = dd.from_map(_read, [source], columns=columns, meta=_typed_meta(source, columns))
+        frame = dd.from_map(_read, [source], args=[columns], meta=_typed_meta(source, columns))
         frame = frame.repartition(npartitions=partitions)
     frame = frame.persist()
     wait(frame)
     return frame
 
 
-def _read(source: InputSource, columns: list[str]) -> pd.DataFrame:
-    """The whole input with prepbench's reader, numbered."""
-    table = read_arrow_table(source, columns)
+def _read(source: InputSource, names: list[str]) -> pd.DataFrame:
+    """The whole input with prepbench's reader, numbered. (A parameter named `columns` would be Dask's: `from_map`
+    passes its column projection as `columns=`.)"""
+    table = read_arrow_table(source, names)
     return table.to_pandas().assign(**{ROW: np.arange(table.num_rows, dtype=np.int64)})
 
 

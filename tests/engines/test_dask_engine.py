@@ -1,0 +1,190 @@
+"""What is particular to the Dask engine; its values against the numpy reference on every operator, parameter and
+pipeline are checked by tests/engines/test_conformance.py (with PREPBENCH_EXTRA_ENGINES=src.engines.dask until it is
+registered). Here: a wrong --dask-address fails in seconds with one line, --cores sets the LocalCluster's workers,
+stop() ends its processes, and every operator on a real scheduler with two workers on loopback (--dask-address,
+where the workers read the input themselves)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+pytest.importorskip("dask_ml")
+
+from src.bench.data.inputs import InputSource, resolve_input  # noqa: E402
+from src.bench.errors import UserError  # noqa: E402
+from src.bench.run.facts import EngineOptions  # noqa: E402
+from src.bench.spec.operators import OPERATORS  # noqa: E402
+from src.engines.dask.address import check_reachable  # noqa: E402
+from src.engines.dask.engine import DaskEngine  # noqa: E402
+from tests.engines import conformance as cf  # noqa: E402
+from tests.engines import edge_data  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+DASK = Path(sys.executable).with_name("dask")
+
+
+def _options(**given) -> EngineOptions:
+    """Every option the engine reads, so these tests need no registry entry for it."""
+    return EngineOptions(**{"cores": None, "dask_address": None, **given})
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_closed_port_fails_in_seconds_with_one_line() -> None:
+    started = time.monotonic()
+    with pytest.raises(UserError) as error:
+        DaskEngine(_options(dask_address=f"tcp://127.0.0.1:{_free_port()}")).check_options()
+    assert time.monotonic() - started < 5
+    message = str(error.value)
+    assert "\n" not in message and "cannot reach the Dask scheduler" in message and "refused" in message
+
+
+@pytest.mark.parametrize(("greeting", "expected"), [(b"HTTP/1.1 400 Bad Request\r\n\r\n" + bytes(24),
+                                                     "answers, but not as a Dask scheduler"),
+                                                    (None, "does not answer as a Dask scheduler within 1 s")])
+def test_a_port_that_is_not_a_scheduler_is_refused(greeting: bytes | None, expected: str) -> None:
+    """Another service answers (an HTTP server), or one that accepts and stays silent."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        accepted = []
+
+        def serve() -> None:
+            conn, _ = server.accept()
+            accepted.append(conn)
+            if greeting is not None:
+                conn.sendall(greeting)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        with pytest.raises(UserError, match=expected) as error:
+            check_reachable(f"127.0.0.1:{server.getsockname()[1]}", timeout_s=1.0)
+        thread.join(5)
+        for conn in accepted:
+            conn.close()
+    assert "\n" not in str(error.value)
+
+
+def test_a_malformed_address_and_cores_with_an_address_are_refused() -> None:
+    with pytest.raises(UserError, match="is not tcp://host:port"):
+        DaskEngine(_options(dask_address="http://host:8786")).check_options()
+    with pytest.raises(UserError, match="drop one of --cores and --dask-address"):
+        DaskEngine(_options(cores=2, dask_address="tcp://127.0.0.1:8786")).check_options()
+
+
+@pytest.mark.slow
+def test_cores_sets_the_workers_and_stop_ends_their_processes() -> None:
+    engine = DaskEngine(_options(cores=1))
+    info = engine.start()
+    try:
+        assert info["mode"] == "local" and info["nodes"] == 1 and info["threads"] == 1
+        pids = engine.resource_pids()
+        assert len(pids) == 1 and pids[0] != os.getpid() and psutil.pid_exists(pids[0])
+    finally:
+        engine.stop()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pids):
+        time.sleep(0.1)
+    assert not _alive(pids)
+
+
+def _alive(pids: list[int]) -> bool:
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            continue
+    return False
+
+
+# --- a real cluster on loopback ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def scheduler(request) -> str:
+    """`dask scheduler` and two one-thread `dask worker`s on 127.0.0.1, stopped by PID when the module ends."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    processes = [subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                   "--no-dashboard"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)]
+
+    def stop() -> None:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    request.addfinalizer(stop)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            check_reachable(address, timeout_s=1.0)
+            break
+        except UserError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    for _ in range(2):
+        processes.append(subprocess.Popen([str(DASK), "worker", address, "--nthreads", "1", "--no-dashboard"],
+                                          cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    from distributed import Client
+
+    with Client(address, timeout="30s") as client:
+        client.wait_for_workers(2, timeout=120)
+    return address
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, tuple[InputSource, InputSource]]:
+    """The main edge-case pair: format (csv, parquet, parts) -> (train, test)."""
+    paths = edge_data.write_train_test(tmp_path_factory.mktemp("dask"), *edge_data.main_pair())
+    return {fmt: tuple(resolve_input(str(p)) for p in pair) for fmt, pair in paths.items()}
+
+
+@pytest.fixture(scope="module")
+def on_cluster(scheduler):
+    engine = DaskEngine(_options(dask_address=scheduler))
+    info = engine.start()
+    yield engine, info
+    engine.stop()
+
+
+@pytest.mark.cluster
+@pytest.mark.slow
+def test_start_on_a_cluster_reports_its_workers_and_stop_leaves_it_running(scheduler, on_cluster) -> None:
+    engine, info = on_cluster
+    assert info["mode"] == "cluster" and info["nodes"] == 2 and info["threads"] == 2
+    assert info["address"] == scheduler
+    assert engine.resource_pids() == []  # the cluster's processes are not this run's
+
+
+@pytest.mark.cluster
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["parquet", "parts", "csv"])
+@pytest.mark.parametrize("operator", list(OPERATORS))
+def test_every_operator_on_a_cluster_matches_the_reference(on_cluster, files, fmt, operator) -> None:
+    """The workers read the input themselves: Parquet (a file, or parts with dictionary-encoded strings) with
+    dd.read_parquet, CSV with prepbench's reader in a worker task."""
+    engine, _ = on_cluster
+    sources = files[fmt]
+    data = tuple(engine.load(s, list(s.schema)) for s in sources)
+    cf.assert_matches_reference(engine, sources, data, [operator])
