@@ -20,7 +20,7 @@ import pytest
 pytest.importorskip("dask_ml")
 
 from src.bench.data.inputs import InputSource, resolve_input  # noqa: E402
-from src.bench.errors import UserError  # noqa: E402
+from src.bench.errors import EXIT_USER_ERROR, UserError  # noqa: E402
 from src.bench.run.facts import EngineOptions  # noqa: E402
 from src.bench.spec.operators import OPERATORS  # noqa: E402
 from src.engines.dask.address import check_reachable  # noqa: E402
@@ -50,6 +50,20 @@ def test_a_closed_port_fails_in_seconds_with_one_line() -> None:
     assert time.monotonic() - started < 5
     message = str(error.value)
     assert "\n" not in message and "cannot reach the Dask scheduler" in message and "refused" in message
+
+
+def test_the_command_line_refuses_a_closed_port_with_one_line_before_loading(tmp_path) -> None:
+    env = {**os.environ, "PREPBENCH_EXTRA_ENGINES": "src.engines.dask"}
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "src.bench.cli", "run", "--engine", "dask", "--operator", "StandardScaler", "--input",
+         "data/sample.csv", "--output", str(tmp_path), "--dask-address", f"tcp://127.0.0.1:{_free_port()}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert time.monotonic() - started < 30
+    assert result.returncode == EXIT_USER_ERROR
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("prepbench: error: cannot reach the Dask scheduler at tcp://127.0.0.1:")
 
 
 @pytest.mark.parametrize(("greeting", "expected"), [(b"HTTP/1.1 400 Bad Request\r\n\r\n" + bytes(24),

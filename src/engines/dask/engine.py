@@ -84,14 +84,13 @@ class DaskEngine(Engine):
                 "python": platform.python_version()}
 
     def load(self, source: InputSource, columns: list[str]) -> dd.DataFrame:
-        workers = len(self.client.scheduler_info(n_workers=-1)["workers"])
-        return load_frame(source, columns, workers, on_cluster=self.cluster is None)
+        return load_frame(self.client, source, columns, on_cluster=self.cluster is None)
 
     def count(self, data: dd.DataFrame) -> int:
         return int(data.shape[0].compute())
 
     def materialize(self, data: dd.DataFrame, columns: list[str]) -> Output:
-        frame = data[[ROW, *columns]].persist()
+        frame = self.client.persist(data[[ROW, *columns]])
         wait(frame)
         return Output(frame)
 

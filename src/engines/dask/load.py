@@ -17,7 +17,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from distributed import default_client, wait
+from distributed import Client, wait
 
 from src.bench.data.inputs import InputSource, arrow_type, read_arrow_table
 
@@ -26,17 +26,17 @@ from .columns import ROW
 PARTITIONS_PER_WORKER = 2
 
 
-def load_frame(source: InputSource, columns: list[str], workers: int, on_cluster: bool) -> dd.DataFrame:
-    """The columns plus ROW, persisted on the workers in two partitions per worker."""
-    partitions = max(2, PARTITIONS_PER_WORKER * workers)
+def load_frame(client: Client, source: InputSource, columns: list[str], on_cluster: bool) -> dd.DataFrame:
+    """The columns plus ROW, persisted on the client's workers in two partitions per worker."""
+    partitions = max(2, PARTITIONS_PER_WORKER * len(client.scheduler_info(n_workers=-1)["workers"]))
     if not on_cluster:
-        frame = _scattered(_read(source, columns), partitions)
+        frame = _scattered(client, _read(source, columns), partitions)
     elif source.format == "parquet" and source.is_local:
-        frame = _read_parquet(source, columns).repartition(npartitions=partitions)
+        frame = _read_parquet(client, source, columns).repartition(npartitions=partitions)
     else:
         frame = dd.from_map(_read, [source], args=[columns], meta=_typed_meta(source, columns))
         frame = frame.repartition(npartitions=partitions)
-    frame = frame.persist()
+    frame = client.persist(frame)
     wait(frame)
     return frame
 
@@ -48,9 +48,9 @@ def _read(source: InputSource, names: list[str]) -> pd.DataFrame:
     return table.to_pandas().assign(**{ROW: np.arange(table.num_rows, dtype=np.int64)})
 
 
-def _scattered(whole: pd.DataFrame, partitions: int) -> dd.DataFrame:
+def _scattered(client: Client, whole: pd.DataFrame, partitions: int) -> dd.DataFrame:
     bounds = np.linspace(0, len(whole), min(partitions, len(whole)) + 1).astype(int)
-    futures = default_client().scatter([whole.iloc[start:end] for start, end in zip(bounds[:-1], bounds[1:])])
+    futures = client.scatter([whole.iloc[start:end] for start, end in zip(bounds[:-1], bounds[1:])])
     return dd.from_delayed(futures, meta=whole.iloc[:0], verify_meta=False)
 
 
@@ -62,11 +62,11 @@ def _typed_meta(source: InputSource, columns: list[str]) -> pd.DataFrame:
     return _schema(source, columns).empty_table().to_pandas().assign(**{ROW: np.array([], dtype=np.int64)})
 
 
-def _read_parquet(source: InputSource, columns: list[str]) -> dd.DataFrame:
+def _read_parquet(client: Client, source: InputSource, columns: list[str]) -> dd.DataFrame:
     """dd.read_parquet on the workers, each partition cast to the reader's types, then numbered in file order."""
     schema = _schema(source, columns)
     raw = dd.read_parquet(source.uri, columns=columns, dtype_backend="pyarrow")
-    typed = raw.map_partitions(_cast, schema, meta=schema.empty_table().to_pandas()).persist()
+    typed = client.persist(raw.map_partitions(_cast, schema, meta=schema.empty_table().to_pandas()))
     lengths = typed.map_partitions(len).compute().tolist()
     starts = tuple(int(s) for s in np.cumsum([0, *lengths[:-1]]))
     return typed.map_partitions(_numbered, starts, meta=_typed_meta(source, columns))
