@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from src.bench.run.engine import Engine
 
 ENGINE_PACKAGES = ("src.engines.numpy", "src.engines.sklearn", "src.engines.spark", "src.engines.ray",
-                   "src.engines.polars", "src.engines.duckdb")
+                   "src.engines.dask", "src.engines.polars", "src.engines.duckdb")
 REFERENCE = "numpy"  # the oracle every other engine is checked against, and the speed-up baseline
 EXTRA_ENGINES_VARIABLE = "PREPBENCH_EXTRA_ENGINES"
 

@@ -169,7 +169,7 @@ def test_list_is_fast_and_complete() -> None:
     assert result.returncode == 0
     data = json.loads(result.stdout)
     assert [o["name"] for o in data["operators"]] == list(OPERATORS)
-    assert {e["name"] for e in data["engines"]} == {"numpy", "sklearn", "spark", "ray", "polars", "duckdb"}
+    assert {e["name"] for e in data["engines"]} == {"numpy", "sklearn", "spark", "ray", "dask", "polars", "duckdb"}
     hashing = next(o for o in data["operators"] if o["name"] == "HashingTF")
     assert hashing["params"]["num_features"]["default"] == 262144
     assert elapsed < 5  # the 0.5 s target is checked by benchmarks/startup.py, not by a timed unit test
