@@ -39,6 +39,7 @@ from .names import quoted, spark_name
 ROW = "_prepbench_row"
 PARTITIONS_PER_CORE = 2
 SLICE_BYTES = 1 << 20  # on a cluster, the Arrow bytes per createDataFrame (Spark warns of tasks over 1000 KiB)
+CSV_NULL = "\x00prepbench-null\x00"  # Spark's nullValue for CSV: what an unquoted empty field reads as, then null
 _ID_BITS = 33  # monotonically_increasing_id() = partition index << 33 | position within the partition
 
 
@@ -108,9 +109,12 @@ def read_engine(spark: SparkSession, source: InputSource, columns: list[str]) ->
     if source.format == "csv":
         schema = StructType([StructField(spark_name(c), spark_type(k)) for c, k in source.schema.items()])
         # Like the core's reader (csv_options): an unquoted empty field is null, "" the empty string, and quoted
-        # line breaks stay in their field (multiLine: Spark then reads each CSV file in one task).
+        # line breaks stay in their field (multiLine: Spark then reads each CSV file in one task). Spark turns
+        # every field equal to nullValue into null, the "" of a quoted empty field too when nullValue is "" (its
+        # default): an unquoted empty field is given a sentinel nullValue instead, which only it becomes.
         multi_line = any(source.schema[c] == STRING for c in columns)
-        df = spark.read.csv(source.uri, schema=schema, header=True, multiLine=multi_line)
+        df = spark.read.csv(source.uri, schema=schema, header=True, multiLine=multi_line, nullValue=CSV_NULL,
+                            emptyValue="")
         df = df.select([spark_name(c) for c in columns])
     else:
         df = spark.read.parquet(source.uri).select(
