@@ -26,7 +26,7 @@ RESULT_SUFFIXES = (".json", ".jsonl")
 class Entry:
     record: dict[str, Any]
     engine: str
-    operators: str  # "Tokenizer -> HashingTF" for a pipeline
+    operators: str  # "Tokenizer -> HashingTF" for a pipeline, "spec:ctr" for a spec file
     dataset: str
     rows: int | None
     cols: int | None  # the numeric column count of a sweep cell; None for compare and run results
@@ -106,11 +106,20 @@ def _entry(record: dict[str, Any]) -> Entry:
     return Entry(
         record=record,
         engine=record["engine"].get("name", "?"),
-        operators=" -> ".join(record.get("operators") or ["?"]),
+        operators=_label(record),
         dataset=dataset.get("uri") or dataset.get("input") or "?",
         rows=dataset.get("rows") or cell.get("rows"),
         cols=cell.get("cols"),
     )
+
+
+def _label(record: dict[str, Any]) -> str:
+    """What a cell ran: a spec file's name (two specs may chain the same operators differently), else the chain
+    of operators."""
+    spec = record.get("spec")
+    if spec and spec.get("name"):
+        return f"spec:{spec['name']}"
+    return " -> ".join(record.get("operators") or ["?"])
 
 
 def _fill_rows(entries: list[Entry]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,7 @@ def build_sections(entries: list, overview: Table) -> list[Section]:
         section = Section(op, tables=[results_table(mine)])
         with_timing = [e for e in mine if e.median]
         if with_timing:
-            name = f"{i:02d}_{op.replace(' -> ', '-')}.png"
+            name = f"{i:02d}_{re.sub(r'[^A-Za-z0-9_.-]+', '-', op.replace(' -> ', '-'))}.png"
             section.images.append((name, operator_figure(op, with_timing, colours), f"{op}: time, throughput, "
                                    "memory and speed-up per engine"))
         sections.append(section)
