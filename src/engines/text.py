@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -75,20 +76,24 @@ def _lower(words: pa.Array) -> pa.Array:
 
 @functools.cache
 def _not_utf8_lower() -> str:
-    """A regular expression class of the characters whose `utf8_lower` is not their `str.lower`, and Σ.
+    return lowercase_exceptions(lambda text: pc.utf8_lower(pa.array([text]))[0].as_py())
 
-    Every non-ASCII code point, one per line (so no Σ is in Final_Sigma context), lowercased both ways: line i
-    differs where its lengths differ, or where both are one code point and these differ (a character lowercasing
-    to several is counted as different, even where both ways agree).
+
+def lowercase_exceptions(engine_lower: Callable[[str], str]) -> str:
+    """A regular expression class of the characters an engine's lowercasing maps unlike `str.lower`, and Σ, so
+    that only the documents holding one need `str.lower` itself. `engine_lower` lowercases one string the engine's
+    way; it is given every non-ASCII code point, one per line (no character lowercases to a line break, and no Σ
+    is in Final_Sigma context), once per process and engine.
+
+    Line i differs where its lengths differ, or where both are one code point and these differ (a character
+    lowercasing to several is counted as different, even where both ways agree).
     """
     codes = np.concatenate([np.arange(0x80, 0xD800), np.arange(0xE000, 0x110000)]).astype("<u4")
     lines = np.full((len(codes), 2), ord("\n"), "<u4")
     lines[:, 0] = codes
     text = lines.tobytes().decode("utf-32-le")
-    data = text.encode()
-    arrow = pa.StringArray.from_buffers(1, pa.py_buffer(np.array([0, len(data)], np.int32)), pa.py_buffer(data))
     ours = np.frombuffer(text.lower().encode("utf-32-le"), "<u4")
-    theirs = np.frombuffer(pc.utf8_lower(arrow)[0].as_py().encode("utf-32-le"), "<u4")
+    theirs = np.frombuffer(engine_lower(text).encode("utf-32-le"), "<u4")
     ends_ours, ends_theirs = np.flatnonzero(ours == ord("\n")), np.flatnonzero(theirs == ord("\n"))
     starts_ours, starts_theirs = np.r_[0, ends_ours[:-1] + 1], np.r_[0, ends_theirs[:-1] + 1]
     lengths_ours, lengths_theirs = ends_ours - starts_ours, ends_theirs - starts_theirs

@@ -19,23 +19,19 @@ import duckdb
 import pyarrow as pa
 
 from src.bench.spec.plan import Step
-from src.engines.text import SEPARATORS, tokenize
+from src.engines.text import SEPARATORS, lowercase_exceptions, tokenize
 
 from ..query import Query
 
 IMPLEMENTATION = "custom"
 NOT_SPACE = "[" + "".join(f"\\x{ord(s):02x}" for s in SEPARATORS if s != " ") + "]"  # RE2: a separator but space
-CAPITAL_SIGMA = "\u03a3"
 
 
 @functools.cache
 def special_characters() -> str:
     """An RE2 class of the characters DuckDB's `lower` maps unlike `str.lower`, and Σ (lowercased by context)."""
-    chars = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c < 0xE000]  # ASCII agrees; no surrogates
     with duckdb.connect() as con:
-        lowered = con.execute("SELECT lower(?)", ["\n".join(chars)]).fetchall()[0][0].split("\n")
-    differ = [c for c, ours in zip(chars, lowered) if c.lower() != ours]
-    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in [*differ, CAPITAL_SIGMA]) + "]"
+        return lowercase_exceptions(lambda text: con.execute("SELECT lower(?)", [text]).fetchall()[0][0])
 
 
 def python_tokens(docs: pa.ChunkedArray) -> pa.Array:

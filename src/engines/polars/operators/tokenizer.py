@@ -6,34 +6,26 @@ no empty token, [] for a blank document and null for a null one. Polars lowercas
 (`İ` -> `i̇`, Final_Sigma), as Python does, but with a newer Unicode: it also lowercases the 55 letters given a
 lowercase in Unicode 16 and 17 (U+A7CB, U+10D50..., left as they are by the reference's Python). So the
 lowercasing runs in `map_batches`: Polars' `to_lowercase`, except that the documents holding a character whose
-`to_lowercase` is not its `str.lower` (found once per process by lowercasing every code point both ways), or a
+`to_lowercase` is not its `str.lower` (src/engines/text.py's `lowercase_exceptions`, once per process), or a
 `Σ` (Final_Sigma depends on neighbours, whose cased and case-ignorable properties may differ between Unicode
 versions too), get Python's `str.lower` itself.
 """
 
 import functools
-import itertools
 
 import polars as pl
+
+from src.engines.text import lowercase_exceptions
 
 from ..table import Table
 
 IMPLEMENTATION = "custom"
 TOKEN = r"[^ \t\n\x0B\f\r]+"  # a run of anything but Java's \s
-CAPITAL_SIGMA = "\u03a3"
 
 
 @functools.cache
 def _differs_from_str_lower() -> str:
-    """A regular expression class of the characters whose Polars `to_lowercase` is not their `str.lower`, and Σ.
-
-    Every non-ASCII code point, one per line, lowercased by both (no character lowercases to a line break, so
-    the lines stay aligned, and no Σ is in Final_Sigma context); the lines are compared as Polars columns.
-    """
-    text = "\n".join(map(chr, itertools.chain(range(0x80, 0xD800), range(0xE000, 0x110000))))
-    lines = pl.DataFrame({"char": [text], "ours": [text.lower()]}).select(pl.all().str.split("\n").explode())
-    differ = lines.filter(pl.col("char").str.to_lowercase() != pl.col("ours"))["char"].to_list()
-    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in [*differ, CAPITAL_SIGMA]) + "]"
+    return lowercase_exceptions(lambda text: pl.Series([text]).str.to_lowercase()[0])
 
 
 def lowercase(docs: pl.Series) -> pl.Series:
