@@ -37,3 +37,12 @@ def watch_interrupts() -> None:
 
 def interrupt_requested() -> bool:
     return _interrupt_requested
+
+
+def missing_values(operator: str, column: str, row: int) -> UserError:
+    """The scalers' refusal of a column with missing values (null or NaN: the same to prepbench), one wording for
+    every engine."""
+    return UserError(
+        f"{operator}: column '{column}' has missing values (null or NaN), e.g. row {row}; impute them first, e.g. "
+        f"pipeline --operators Imputer {operator} --params '{{\"Imputer\": {{\"input_cols\": [\"{column}\"]}}}}'"
+    )

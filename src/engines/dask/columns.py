@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from src.bench.data.vectors import VECTOR_TYPE
-from src.bench.errors import UserError
+from src.bench.errors import missing_values
 
 ROW = "__row"  # each row's 0-based position in the input file: collect returns rows in input order by it
 TOKENS = pd.ArrowDtype(pa.list_(pa.string()))
@@ -62,11 +62,7 @@ def require_values(data: dd.DataFrame, columns: list[str], operator: str) -> dic
     missing, low, high = stats.loc[["missing"]].min(), stats.loc[["min"]].min(), stats.loc[["max"]].max()
     for c in columns:
         if not np.isnan(missing[c]):
-            raise UserError(
-                f"{operator}: column '{c}' has missing values (null or NaN), e.g. row {int(missing[c])}; impute "
-                f"them first, e.g. pipeline --operators Imputer {operator} --params "
-                f"'{{\"Imputer\": {{\"input_cols\": [\"{c}\"]}}}}'"
-            )
+            raise missing_values(operator, c, int(missing[c]))
     return {c: (float(low[c]), float(high[c])) for c in columns}
 
 

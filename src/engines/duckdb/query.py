@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from src.bench.errors import UserError
+from src.bench.errors import missing_values
 from src.bench.spec.plan import Step
 
 ROW = "_prepbench_row"  # each row's 0-based position in the input
@@ -157,9 +157,5 @@ def numeric_statistics(data: Query, step: Step, aggregates: Callable[[str], list
     stats = [found[i * width : (i + 1) * width] for i in range(len(per_column))]
     for name, (*_, first_missing) in zip(step.input_cols, stats):
         if first_missing is not None:
-            raise UserError(
-                f"{step.name}: column '{name}' has missing values (null or NaN), e.g. row {first_missing}; impute "
-                f"them first, e.g. pipeline --operators Imputer {step.name} --params "
-                f"'{{\"Imputer\": {{\"input_cols\": [\"{name}\"]}}}}'"
-            )
+            raise missing_values(step.name, name, first_missing)
     return [tuple(s[:-1]) for s in stats]

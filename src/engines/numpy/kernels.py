@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from src.bench.errors import UserError
+from src.bench.errors import missing_values
 
 BLOCK = 1 << 16  # 64k float64 = 512 KiB, half of a 1 MiB L2 (measured best among 2^14..2^18)
 
@@ -28,11 +28,7 @@ def require_values(value: float, x: np.ndarray, operator: str, column: str) -> N
     """A NaN statistic means the column has missing values (null or NaN: the same to prepbench), which the scalers
     leave undefined; checked for free, as NaN spreads, and only then is the first missing row looked up."""
     if math.isnan(value):
-        row = int(np.flatnonzero(np.isnan(x))[0])
-        raise UserError(
-            f"{operator}: column '{column}' has missing values (null or NaN), e.g. row {row}; impute them first, e.g. "
-            f"pipeline --operators Imputer {operator} --params '{{\"Imputer\": {{\"input_cols\": [\"{column}\"]}}}}'"
-        )
+        raise missing_values(operator, column, int(np.flatnonzero(np.isnan(x))[0]))
 
 
 def mean_and_std(x: np.ndarray) -> tuple[float, float]:

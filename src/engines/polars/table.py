@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from src.bench.errors import UserError
+from src.bench.errors import missing_values
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,7 @@ def first_missing(column: str) -> pl.Expr:
 def require_values(missing_row: int | None, operator: str, column: str) -> None:
     """The scalers refuse missing values (null or NaN, the same to prepbench), as the reference does."""
     if missing_row is not None:
-        raise UserError(
-            f"{operator}: column '{column}' has missing values (null or NaN), e.g. row {missing_row}; impute them "
-            f"first, e.g. pipeline --operators Imputer {operator} --params "
-            f"'{{\"Imputer\": {{\"input_cols\": [\"{column}\"]}}}}'"
-        )
+        raise missing_values(operator, column, missing_row)
 
 
 def vector(size: int, indices: pl.Expr, values: pl.Expr) -> pl.Expr:
