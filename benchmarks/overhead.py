@@ -5,9 +5,11 @@ the same boundaries, alternating A B A B in one process per engine (engine start
     python benchmarks/overhead.py [--rows 1000000] [--repeats 5] [--engines numpy sklearn spark ray]
 
 Both sides get the same cached input: the object prepbench's `load` returns (numpy arrays and Arrow strings, a
-cached Spark DataFrame, a materialised Ray Dataset), so the comparison is about the timed region only. The
-hand-written side calls numpy/pyarrow, sklearn.preprocessing, pyspark.ml.feature and ray.data.preprocessors
-directly and ends with the same action (arrays exist / Spark `write.format("noop")` / Ray `materialize()`).
+cached Spark DataFrame, a materialised Ray Dataset, a Dask DataFrame persisted on the workers, a Polars DataFrame,
+a DuckDB table), so the comparison is about the timed region only. The hand-written side calls numpy/pyarrow,
+sklearn.preprocessing, pyspark.ml.feature, ray.data.preprocessors, dask-ml, Polars expressions and DuckDB SQL
+directly and ends with the same action (arrays exist / Spark `write.format("noop")` / Ray `materialize()` / Dask
+`persist` and wait / Polars `collect()` / DuckDB's result fetched as Arrow).
 Like prepbench's operators, whose transform may be given other data than their fit, the hand-written Spark
 scripts build the transform from the input DataFrame again instead of reusing the frame the fit was given.
 Printed per cell: median prepbench and hand seconds, the median of the pairwise ratios A/B and of the
@@ -46,7 +48,7 @@ from src.bench.registry import create_engine  # noqa: E402
 from src.bench.run.facts import EngineOptions  # noqa: E402
 from src.bench.spec.plan import output_columns, plan_pipeline  # noqa: E402
 
-ENGINES = ("numpy", "sklearn", "spark", "ray")
+ENGINES = ("numpy", "sklearn", "spark", "ray", "dask", "polars", "duckdb")
 OPERATORS = ("StandardScaler", "OneHotEncoder", "Tokenizer")
 RATIO_TARGET, DIFF_TARGET = 1.02, 0.010
 ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -194,23 +196,215 @@ def ray_tokens(ds) -> Any:
     return tokenizer.transform(ds).select_columns(["text_tokens"]).materialize()
 
 
+# ---- hand-written Dask with dask-ml (input: the DataFrame persisted on the workers, with its row column) ----
+
+def dask_persist(client, frame) -> Any:
+    from distributed import wait
+
+    out = client.persist(frame)
+    wait(out)
+    return out
+
+
+def dask_standard(loaded) -> Any:
+    """dask-ml's scaler, plus the one pass a careful user adds: missing values and constant columns (min == max)."""
+    import dask
+    from dask_ml.preprocessing import StandardScaler
+
+    client, df = loaded
+    x = df[NUM]
+    low, high, missing = dask.compute(x.min(), x.max(), x.isna().sum())
+    assert not missing.any()
+    scaler = StandardScaler().fit(x)
+    scaled = x.map_partitions(lambda part: pd_frame(scaler.transform(part), part))
+    out = {f"{c}_scaled": 0.0 if low[c] == high[c] else scaled[c] for c in NUM}
+    return dask_persist(client, df.assign(**out)[list(out)])
+
+
+def pd_frame(values: Any, like: Any) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(values, index=like.index, columns=like.columns)
+
+
+def dask_onehot(loaded) -> Any:
+    """dask-ml's Categorizer and OrdinalEncoder, then each code as a sparse row (dask-ml's own encoder is dense)."""
+    import pandas as pd
+    from dask_ml.preprocessing import Categorizer, OrdinalEncoder
+
+    from src.bench.data.vectors import VECTOR_TYPE, vector_array
+
+    client, df = loaded
+    categorizer = Categorizer(columns=CATS).fit(df[CATS])
+    encoder = OrdinalEncoder(columns=CATS).fit(categorizer.transform(df[CATS]))
+    codes = encoder.transform(categorizer.transform(df[CATS]))
+
+    def one_hot(part: Any, size: int) -> Any:
+        position = part.to_numpy(dtype=np.int64)
+        seen = position >= 0
+        offsets = np.concatenate([[0], np.cumsum(seen)])
+        return pd.Series(vector_array(offsets, position[seen], np.ones(int(seen.sum())), size), index=part.index,
+                         dtype=pd.ArrowDtype(VECTOR_TYPE))
+
+    vector = pd.Series([], dtype=pd.ArrowDtype(VECTOR_TYPE))
+    out = {f"{c}_onehot": codes[c].map_partitions(one_hot, len(categorizer.categories_[c].categories), meta=vector)
+           for c in CATS}
+    return dask_persist(client, df.assign(**out)[list(out)])
+
+
+def dask_tokens(loaded) -> Any:
+    import pandas as pd
+
+    from src.engines.text import tokenize
+
+    client, df = loaded
+    dtype = pd.ArrowDtype(pa.list_(pa.string()))
+
+    def tokens(part: Any) -> Any:
+        docs = pa.array(part, type=pa.string(), from_pandas=True)
+        return pd.Series(tokenize(docs), index=part.index, dtype=dtype)
+
+    out = df["text"].map_partitions(tokens, meta=pd.Series([], dtype=dtype))
+    return dask_persist(client, df.assign(text_tokens=out)[["text_tokens"]])
+
+
+# ---- hand-written Polars (input: the loaded DataFrame, lazily) ----
+
+def polars_standard(frame) -> Any:
+    import polars as pl
+
+    stats = frame.select(**{c: pl.struct(mean=pl.col(c).mean(), std=pl.col(c).std(ddof=0), min=pl.col(c).min(),
+                                         max=pl.col(c).max(), missing=pl.col(c).null_count()) for c in NUM}
+                         ).collect().row(0, named=True)
+    out = {}
+    for c in NUM:
+        s = stats[c]
+        assert s["missing"] == 0
+        out[f"{c}_scaled"] = pl.lit(0.0) if s["min"] == s["max"] else (pl.col(c) - s["mean"]) * (1.0 / s["std"])
+    return frame.select(**out).collect()
+
+
+def polars_onehot(frame) -> Any:
+    import polars as pl
+
+    found = frame.select(**{c: pl.col(c).drop_nulls().unique().sort().implode() for c in CATS}).collect()
+    out = {}
+    for c in CATS:
+        categories = found[c][0]
+        position = pl.col(c).replace_strict(categories, pl.Series(np.arange(len(categories), dtype=np.uint32)),
+                                            default=None, return_dtype=pl.UInt32)
+        seen = position.is_not_null()
+        out[f"{c}_onehot"] = pl.struct(size=pl.lit(len(categories), dtype=pl.Int32),
+                                       indices=position.repeat_by(seen).cast(pl.List(pl.Int32)),
+                                       values=pl.lit(1.0).repeat_by(seen).cast(pl.List(pl.Float64)))
+    return frame.select(**out).collect()
+
+
+def polars_tokens(frame) -> Any:
+    """Polars lowercases like str.lower except for a few characters (found once, outside the timing): the
+    documents holding one take str.lower."""
+    import polars as pl
+
+    special = POLARS_SPECIAL[0]
+
+    def lowercase(docs: pl.Series) -> pl.Series:
+        lowered = docs.str.to_lowercase()
+        rows = docs.str.contains(special).arg_true()
+        return lowered if rows.is_empty() else lowered.scatter(rows, [d.lower() for d in docs.gather(rows)])
+
+    tokens = pl.col("text").map_batches(lowercase, return_dtype=pl.String, is_elementwise=True) \
+        .str.extract_all(r"[^ \t\n\x0B\f\r]+")
+    return frame.select(text_tokens=tokens).collect()
+
+
+POLARS_SPECIAL: list[str] = []
+
+
+# ---- hand-written DuckDB SQL (input: the connection and the table prepbench loaded) ----
+
+def duckdb_standard(loaded) -> pa.Table:
+    con, table, names = loaded
+    aggregates = ", ".join(f"favg({names[c]}), stddev_pop({names[c]}), min({names[c]}), max({names[c]}), "
+                           f"count(*) FILTER (WHERE {names[c]} IS NULL OR isnan({names[c]}))" for c in NUM)
+    stats = con.execute(f"SELECT {aggregates} FROM {table}").fetchall()[0]
+    columns = []
+    for i, c in enumerate(NUM):
+        mean, std, low, high, missing = stats[5 * i: 5 * i + 5]
+        assert missing == 0
+        expr = "0.0::DOUBLE" if low == high else f"({names[c]} - {mean!r}::DOUBLE) * {1.0 / std!r}::DOUBLE"
+        columns.append(f"{expr} AS {c}_scaled")
+    return con.sql(f"SELECT _prepbench_row, {', '.join(columns)} FROM {table}").to_arrow_table()
+
+
+def duckdb_onehot(loaded) -> pa.Table:
+    con, table, names = loaded
+    joins, columns = [], []
+    for i, c in enumerate(CATS):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE hand_categories{i} AS SELECT value, row_number() OVER "
+                    f"(ORDER BY value) - 1 AS position FROM (SELECT DISTINCT {names[c]} AS value FROM {table} "
+                    f"WHERE {names[c]} IS NOT NULL)")
+        width = con.execute(f"SELECT count(*) FROM hand_categories{i}").fetchall()[0][0]
+        joins.append(f"LEFT JOIN hand_categories{i} AS k{i} ON t.{names[c]} = k{i}.value")
+        hot = f"CASE WHEN k{i}.position IS NULL THEN [] ELSE [k{i}.position] END"
+        one = f"CASE WHEN k{i}.position IS NULL THEN [] ELSE [1.0] END"
+        columns.append(f"{{'size': {width}::INTEGER, 'indices': {hot}::INTEGER[], 'values': {one}::DOUBLE[]}} "
+                       f"AS {c}_onehot")
+    return con.sql(f"SELECT t._prepbench_row, {', '.join(columns)} FROM {table} AS t {' '.join(joins)}"
+                   ).to_arrow_table()
+
+
+def duckdb_tokens(loaded) -> pa.Table:
+    """DuckDB's lower, separators made spaces, split, empty tokens dropped; the documents holding a character
+    DuckDB lowercases unlike str.lower (found once, outside the timing) go to the canonical Python rule."""
+    con, table, names = loaded
+    doc = names["text"]
+    spaced = f"regexp_replace(lower({doc}), '[\\x09\\x0a\\x0b\\x0c\\x0d]', ' ', 'g')"
+    tokens = (f"CASE WHEN regexp_matches({doc}, '{DUCKDB_SPECIAL[0]}') THEN hand_tokens({doc}) "
+              f"ELSE list_filter(string_split({spaced}, ' '), lambda token: token <> '') END")
+    return con.sql(f"SELECT _prepbench_row, {tokens} AS text_tokens FROM {table}").to_arrow_table()
+
+
+DUCKDB_SPECIAL: list[str] = []
+
+
 HAND: dict[str, dict[str, Callable[[Any], Any]]] = {
     "numpy": {"StandardScaler": numpy_standard, "OneHotEncoder": numpy_onehot, "Tokenizer": numpy_tokens},
     "sklearn": {"StandardScaler": sklearn_standard, "OneHotEncoder": sklearn_onehot, "Tokenizer": sklearn_tokens},
     "spark": {"StandardScaler": spark_standard, "OneHotEncoder": spark_onehot, "Tokenizer": spark_tokens},
     "ray": {"StandardScaler": ray_standard, "OneHotEncoder": ray_onehot, "Tokenizer": ray_tokens},
+    "dask": {"StandardScaler": dask_standard, "OneHotEncoder": dask_onehot, "Tokenizer": dask_tokens},
+    "polars": {"StandardScaler": polars_standard, "OneHotEncoder": polars_onehot, "Tokenizer": polars_tokens},
+    "duckdb": {"StandardScaler": duckdb_standard, "OneHotEncoder": duckdb_onehot, "Tokenizer": duckdb_tokens},
 }
 
 
-def hand_input(engine: str, data: Any) -> Any:
+def hand_input(engine: str, data: Any, engine_object: Any) -> Any:
     """What the hand-written script starts from: the loaded columns for numpy; for sklearn too, plus X, the
-    block the engine loaded the numeric ones into (a scikit-learn user's layout: see the engine's `load`); else
-    the same cached Spark DataFrame / materialised Ray Dataset."""
+    block the engine loaded the numeric ones into (a scikit-learn user's layout: see the engine's `load`); the
+    Dask client and persisted frame; the Polars frame; the DuckDB connection, table and column names; else the
+    same cached Spark DataFrame / materialised Ray Dataset. Per-process setup the engine also does once (the
+    characters Polars and DuckDB lowercase unlike str.lower, DuckDB's Python tokenizer function) happens here."""
     if engine == "numpy":
         return dict(data.columns)
     if engine == "sklearn":
         numeric = next((v for v in data.columns.values() if isinstance(v, np.ndarray) and v.dtype == np.float64), None)
         return {**data.columns, "X": None if numeric is None else numeric.base}
+    if engine == "dask":
+        return engine_object.client, data
+    if engine == "polars":
+        from src.engines.polars.operators.tokenizer import _differs_from_str_lower
+
+        POLARS_SPECIAL[:] = [_differs_from_str_lower()]
+        return data.plan
+    if engine == "duckdb":
+        from src.engines.duckdb.operators.tokenizer import python_tokens, special_characters
+
+        con = engine_object.session.con
+        if not DUCKDB_SPECIAL:
+            DUCKDB_SPECIAL[:] = [special_characters()]
+            con.create_function("hand_tokens", python_tokens, ["VARCHAR"], "VARCHAR[]", type="arrow")
+        table = data.sql.removeprefix("SELECT * FROM ")
+        return con, table, {c: f'"{n}"' for c, n in data.names.items()}
     return data
 
 
@@ -232,7 +426,7 @@ def measure_operator(engine, engine_name: str, source, operator: str, repeats: i
     outputs = output_columns(steps)
     data = engine.load(source, columns)
     engine.count(data)
-    hand, hand_data = HAND[engine_name][operator], hand_input(engine_name, data)
+    hand, hand_data = HAND[engine_name][operator], hand_input(engine_name, data, engine)
     held: list[Any] = [None]
 
     def prepbench() -> float:
