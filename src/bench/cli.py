@@ -398,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return HANDLERS[args.command](args)
     except UserError as exc:
+        if interrupt_requested():  # an engine that turned a Ctrl-C inside its start into a user error
+            print("prepbench: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         print(f"prepbench: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -47,3 +47,17 @@ def test_running_main_in_process_leaves_the_process_as_it_was(tmp_path: Path) ->
         assert code in (0, 2)
         after = (root.handlers[:], root.level, logging.getLogger("prepbench").level, signal.getsignal(signal.SIGINT))
         assert after == before
+
+
+def test_a_ctrl_c_an_engine_reports_as_a_user_error_is_an_interrupt(monkeypatch) -> None:
+    """py4j may turn a Ctrl-C during the JVM's start into an error that prepbench words as a user mistake: the
+    run is still interrupted (exit 130), not a bad input (exit 2)."""
+    from src.bench import cli, errors
+
+    def interrupted_start(args) -> int:
+        monkeypatch.setattr(errors, "_interrupt_requested", True)
+        raise errors.UserError("Spark master 'local[*]' did not start")
+
+    monkeypatch.setitem(cli.HANDLERS, "list", interrupted_start)
+    code, _, stderr = run_main(["list"])
+    assert (code, stderr.strip()) == (errors.EXIT_INTERRUPTED, "prepbench: interrupted")

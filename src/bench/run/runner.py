@@ -184,6 +184,9 @@ def execute(req: RunRequest) -> RunOutcome:
     try:
         _measure(engine, source, fit_source, steps, req, record, reference)
     except UserError:
+        if interrupt_requested():  # a Ctrl-C the engine reported as a user error (e.g. a JVM start cut short)
+            _record_interrupted(record, path, req)
+            raise KeyboardInterrupt from None
         raise
     except KeyboardInterrupt:
         _record_interrupted(record, path, req)
