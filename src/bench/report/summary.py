@@ -102,7 +102,7 @@ def print_run(record: dict[str, Any], path: Path | None) -> None:
         end_to_end = record.get("end_to_end")
         if end_to_end:
             table.add_row("read / fit / transform / write (median)", phases_text(end_to_end))
-            table.add_row("input in page cache", cached_text(end_to_end))
+            table.add_row("input in page cache (first / last repetition)", cached_text(end_to_end))
         else:
             table.add_row("fit / transform (median)",
                           f"{timing['fit_summary']['median']:.4f} / {timing['transform_summary']['median']:.4f} s")

@@ -73,15 +73,15 @@ def phases_text(end_to_end: dict[str, Any]) -> str:
 
 
 def cached_text(end_to_end: dict[str, Any]) -> str:
-    """The share of the input in the page cache before the first and the last repetition."""
+    """The share of the input in the page cache before the first and before the last repetition: "0% / 100%"."""
     shares = end_to_end.get("input_cached_fraction") or []
-    if not shares or shares[0] is None:
+    if not shares or None in shares:
         return "unknown"
-    return f"{shares[0]:.0%} before the first repetition, {shares[-1]:.0%} before the last"
+    return f"{shares[0]:.0%} / {shares[-1]:.0%}"
 
 
-PHASE_COLUMNS = ("engine", "median s", "read / fit / transform / write (median)", "input in page cache",
-                 "written files")
+PHASE_COLUMNS = ("engine", "median s", "read / fit / transform / write (median)",
+                 "input in page cache (first / last repetition)", "written files")
 
 
 def phase_rows(records: list[dict[str, Any]]) -> list[list[str]]:
