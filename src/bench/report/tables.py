@@ -80,7 +80,7 @@ def cached_text(end_to_end: dict[str, Any]) -> str:
     return f"{shares[0]:.0%} / {shares[-1]:.0%}"
 
 
-PHASE_COLUMNS = ("engine", "median s", "read / fit / transform / write (median)",
+PHASE_COLUMNS = ("engine", "rows", "median s", "read / fit / transform / write (median)",
                  "input in page cache (first / last repetition)", "written files")
 
 
@@ -91,7 +91,8 @@ def phase_rows(records: list[dict[str, Any]]) -> list[list[str]]:
         section = record.get("end_to_end")
         if section and section.get("phase_summary"):
             written = section.get("written") or {}
-            rows.append([record["engine"]["name"], fmt_seconds(median_seconds(record)), phases_text(section),
+            rows.append([record["engine"]["name"], fmt_count((record.get("dataset") or {}).get("rows")),
+                         fmt_seconds(median_seconds(record)), phases_text(section),
                          cached_text(section), f"{written.get('files', 0)} ({fmt_bytes(written.get('bytes'))})"])
     return rows
 
