@@ -94,6 +94,7 @@ def _add_measure_options(parser: argparse.ArgumentParser, output_default: str) -
     parser.add_argument("--repeats", type=int, default=3, help="timed repetitions (default 3)")
     parser.add_argument("--warmup", type=int, default=1, help="discarded warm-up repetitions (default 1; 0 allowed)")
     parser.add_argument("--include-io", action="store_true", help="time loading the input inside every repetition")
+    add_end_to_end_option(parser)
     add_split_options(parser)
     parser.add_argument(
         "--check-rows",
@@ -101,12 +102,20 @@ def _add_measure_options(parser: argparse.ArgumentParser, output_default: str) -
         default=200_000,
         help="rows compared with the numpy reference (evenly spaced sample; default 200000)",
     )
-    parser.add_argument("--save-output", metavar="PATH", help="write the transformed columns to .parquet or .csv")
+    parser.add_argument("--save-output", metavar="PATH", help="write the transformed columns to .parquet or .csv "
+                        "(with --end-to-end: the directory of the Parquet dataset the engine writes)")
     parser.add_argument(
         "--allow-inconsistent",
         action="store_true",
         help="exit 0 even when the output differs from the reference (still recorded)",
     )
+
+
+def add_end_to_end_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="time the batch job file to file: the engine's own reader, fit, transform and its own "
+                        "Parquet writer, by phase; the written dataset is read back and checked (kept with "
+                        "--save-output DIR)")
 
 
 def add_split_options(parser: argparse.ArgumentParser) -> None:
@@ -192,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--timeout-per-cell", type=float, default=1800.0, help="seconds per cell (default 1800)")
     p.add_argument("--data-dir", default="data/cache", help="where generated datasets are cached")
+    add_end_to_end_option(p)
     p.add_argument("--seed", type=int, default=42, help="seed of the generated data")
     p.add_argument("--profile", choices=("tabular", "text", "wide"),
                    help="generate the datasets from this data profile (see: prepbench data generate --help), with "

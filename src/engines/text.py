@@ -47,6 +47,7 @@ def tokenize(docs: pa.Array | pa.ChunkedArray) -> pa.ListArray:
     """Every document's tokens, vectorised: null for a null document, [] for a blank one."""
     if isinstance(docs, pa.ChunkedArray):
         docs = docs.combine_chunks()
+    docs = _rebased(docs)
     ascii_text = _ascii_only(docs)
     trimmed = pc.ascii_trim_whitespace(pc.ascii_lower(docs) if ascii_text else docs)  # trimmed, so splitting yields
     pieces = pc.ascii_split_whitespace(trimmed)  # no empty token, except the single "" of a blank document
@@ -99,6 +100,17 @@ def lowercase_exceptions(engine_lower: Callable[[str], str]) -> str:
     lengths_ours, lengths_theirs = ends_ours - starts_ours, ends_theirs - starts_theirs
     differ = (lengths_ours != 1) | (lengths_theirs != 1) | (ours[starts_ours] != theirs[starts_theirs])
     return "[" + "".join(f"\\x{{{code:x}}}" for code in [*codes[differ].tolist(), _CAPITAL_SIGMA]) + "]"
+
+
+def _rebased(docs: pa.Array) -> pa.Array:
+    """The documents with offsets that start at 0. pyarrow 26's `ascii_lower` reads the data buffer from its start
+    otherwise (a large_string slice cast to string has such offsets: a Dask partition, a repartitioned slice), and
+    returns other rows' text; the copy costs one pass over the slice's bytes, only then."""
+    offsets = docs.buffers()[1]
+    width = np.int64 if pa.types.is_large_string(docs.type) else np.int32
+    if offsets is None or not len(docs) or np.frombuffer(offsets, width)[docs.offset] == 0:
+        return docs
+    return pa.concat_arrays([docs])
 
 
 def _ascii_only(docs: pa.Array) -> bool:

@@ -217,6 +217,14 @@ def test_tokenizer_null_document_gives_null_tokens() -> None:
     assert apply("Tokenizer", sliced, kinds={"text": STRING})["text_tokens"] == [["àb"], None, ["y", "z"]]
 
 
+def test_tokenizer_on_offsets_that_do_not_start_at_zero() -> None:
+    from src.engines.text import tokenize
+
+    # a large_string slice cast to string keeps its offsets (6, 12, 18): pyarrow's ascii_lower read from byte 0
+    docs = pa.array(["AAA bb", "CCC dd", "EEE ff"], pa.large_string()).slice(1).cast(pa.string())
+    assert tokenize(docs).to_pylist() == [["ccc", "dd"], ["eee", "ff"]]
+
+
 def test_tokenizer_per_document_form_is_the_same_rule() -> None:
     from src.engines.text import tokens
 

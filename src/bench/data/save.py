@@ -19,7 +19,10 @@ from src.bench.errors import UserError
 from src.bench.spec.operators import INDEX, TOKENS, VECTOR
 
 
-def _arrow_column(values: Any, kind: str) -> pa.Array:
+def arrow_column(values: Any, kind: str) -> pa.Array:
+    """An output column in its saved Arrow form, from its canonical form (or an Arrow array, kept as it is)."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
     if kind == VECTOR:
         return from_csr(values)
     if kind == TOKENS:
@@ -32,7 +35,7 @@ def _arrow_column(values: Any, kind: str) -> pa.Array:
 
 
 def save_outputs(columns: dict[str, Any], kinds: dict[str, str], path: str) -> None:
-    table = pa.table({name: _arrow_column(values, kinds[name]) for name, values in columns.items()})
+    table = pa.table({name: arrow_column(values, kinds[name]) for name, values in columns.items()})
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -51,10 +51,12 @@ class Cell:
     cols: int
     split: float | None = None  # fit on this fraction of the rows (cells of older sweeps have none)
     split_seed: int = 0
+    end_to_end: bool = False  # --end-to-end: read, fit, transform and write file to file
 
     def label(self) -> str:
         split = "" if self.split is None else f" fit on {self.split:g}"
-        return f"{self.engine} {self.operator} {self.rows:,}x{self.cols}{split}"
+        end_to_end = " end to end" if self.end_to_end else ""
+        return f"{self.engine} {self.operator} {self.rows:,}x{self.cols}{split}{end_to_end}"
 
 
 def main(args: argparse.Namespace) -> int:
@@ -69,7 +71,7 @@ def main(args: argparse.Namespace) -> int:
     _validate(args)
     warn_unused_engine_flags(args, engines)
     out = Path(args.out)
-    grid = [Cell(e, o, r, c, args.split, args.split_seed) for c in sorted(set(args.cols))
+    grid = [Cell(e, o, r, c, args.split, args.split_seed, args.end_to_end) for c in sorted(set(args.cols))
             for r in row_counts(args.rows) for o in operators for e in engines]
     records = _records(out)
     if records and not args.resume:
@@ -101,6 +103,9 @@ def row_counts(values: list[float]) -> list[int]:
 
 
 def _validate(args: argparse.Namespace) -> None:
+    from src.bench.run.runner import check_end_to_end_flags
+
+    check_end_to_end_flags(args.end_to_end, False, getattr(args, "io_mode", None))
     if args.split is not None:
         check_fraction(args.split)
     if min(args.cols) < 1:
@@ -257,7 +262,7 @@ def run_cell(cell: Cell, data: Path, args: argparse.Namespace, spec: PipelineSpe
     command = (["pipeline", "--engine", cell.engine, "--spec", str(Path(spec.path).resolve())] if spec else
                ["run", "--engine", cell.engine, "--operator", cell.operator])
     cli_args = [*global_flags(args), *command, "--input", str(data), "--repeats", str(args.repeats),
-                "--warmup", str(args.warmup), *split_flags(cell), *engine_flags(args, cell.engine)]
+                "--warmup", str(args.warmup), *cell_flags(cell), *engine_flags(args, cell.engine)]
     with tempfile.TemporaryDirectory(prefix="prepbench-sweep-") as tmp:
         result = run_child(cli_args, Path(tmp), args.timeout_per_cell)
     record = result.record or failure_record(cell.engine, spec.operators if spec else [cell.operator], command[0],
@@ -268,8 +273,10 @@ def run_cell(cell: Cell, data: Path, args: argparse.Namespace, spec: PipelineSpe
             "sweep": {"seed": args.seed, "dataset": str(data), **dataset_options(args)}}
 
 
-def split_flags(cell: Cell) -> list[str]:
-    return [] if cell.split is None else ["--split", f"{cell.split!r}", "--split-seed", str(cell.split_seed)]
+def cell_flags(cell: Cell) -> list[str]:
+    """The child's flags for the cell's split and end-to-end keys."""
+    split = [] if cell.split is None else ["--split", f"{cell.split!r}", "--split-seed", str(cell.split_seed)]
+    return split + (["--end-to-end"] if cell.end_to_end else [])
 
 
 def _cell_line(cell: Cell, record: dict[str, Any]) -> str:

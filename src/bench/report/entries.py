@@ -113,13 +113,15 @@ def _entry(record: dict[str, Any]) -> Entry:
     )
 
 
+END_TO_END = " (end to end)"  # the label's suffix for --end-to-end runs, timed otherwise than the operator alone
+
+
 def _label(record: dict[str, Any]) -> str:
     """What a cell ran: a spec file's name (two specs may chain the same operators differently), else the chain
-    of operators."""
+    of operators; end to end apart from the operator time."""
     spec = record.get("spec")
-    if spec and spec.get("name"):
-        return f"spec:{spec['name']}"
-    return " -> ".join(record.get("operators") or ["?"])
+    ran = f"spec:{spec['name']}" if spec and spec.get("name") else " -> ".join(record.get("operators") or ["?"])
+    return ran + (END_TO_END if (record.get("parameters") or {}).get("end_to_end") else "")
 
 
 def _fill_rows(entries: list[Entry]) -> None:
@@ -149,4 +151,5 @@ def operator_order(entries: list[Entry]) -> list[str]:
     from src.bench.spec.operators import OPERATORS
 
     rank = {name: i for i, name in enumerate(OPERATORS)}
-    return sorted({e.operators for e in entries}, key=lambda op: (rank.get(op.split(" -> ")[0], len(rank)), op))
+    return sorted({e.operators for e in entries},
+                  key=lambda op: (rank.get(op.removesuffix(END_TO_END).split(" -> ")[0], len(rank)), op))

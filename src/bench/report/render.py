@@ -20,6 +20,7 @@ from src.bench.errors import UserError
 from src.bench.report.tables import (
     COLUMNS,
     EXAMPLE_CHARS,
+    PHASE_COLUMNS,
     cells,
     fmt_bytes,
     fmt_count,
@@ -27,6 +28,7 @@ from src.bench.report.tables import (
     fmt_speedup,
     html_table,
     markdown_table,
+    phase_rows,
     print_rich_table,
     summary_row,
 )
@@ -100,6 +102,10 @@ def build_sections(entries: list, overview: Table) -> list[Section]:
     for i, op in enumerate(operators, 1):
         mine = [e for e in entries if e.operators == op]
         section = Section(op, tables=[results_table(mine)])
+        phases = phase_rows([e.record for e in _sorted(mine)])
+        if phases:
+            section.text = _PHASES_TEXT
+            section.tables.append(Table(list(PHASE_COLUMNS), phases))
         with_timing = [e for e in mine if e.median]
         if with_timing:
             name = f"{i:02d}_{re.sub(r'[^A-Za-z0-9_.-]+', '-', op.replace(' -> ', '-'))}.png"
@@ -121,6 +127,11 @@ _FIXED_COSTS_TEXT = ("Paid once per process, outside the timed repetitions: star
                      "its JVM, Ray init and runtime_env set-up) and loading the input into the engine's memory (cached "
                      "and counted). Medians over the runs of each engine and size; the wall column is a whole "
                      "sweep cell or run (start, load, warm-up, repetitions and the consistency check).")
+
+
+_PHASES_TEXT = ("End to end (--end-to-end): the whole batch job per repetition, the engine's own reader, fit, "
+                "transform and its own Parquet writer; by phase below, a phase marked →write only plans work that "
+                "the write runs. The written dataset was read back and checked against the reference.")
 
 
 def fixed_costs_table(entries: list) -> Table:

@@ -81,6 +81,7 @@ def print_run(record: dict[str, Any], path: Path | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from src.bench.report.tables import cached_text, phases_text
     from src.bench.run.consistency import first_example
 
     console = Console()
@@ -98,10 +99,16 @@ def print_run(record: dict[str, Any], path: Path | None) -> None:
             table.add_row("fitted on", f"{fit['rows']:,} rows of {fit['input']}")
         table.add_row("median time", f"{s['median']:.4f} s")
         table.add_row("IQR / min / max", f"{s['iqr']:.4f} / {s['min']:.4f} / {s['max']:.4f} s")
-        table.add_row("fit / transform (median)",
-                      f"{timing['fit_summary']['median']:.4f} / {timing['transform_summary']['median']:.4f} s")
+        end_to_end = record.get("end_to_end")
+        if end_to_end:
+            table.add_row("read / fit / transform / write (median)", phases_text(end_to_end))
+            table.add_row("input in page cache (first / last repetition)", cached_text(end_to_end))
+        else:
+            table.add_row("fit / transform (median)",
+                          f"{timing['fit_summary']['median']:.4f} / {timing['transform_summary']['median']:.4f} s")
         table.add_row("rows/s", f"{timing['rows_per_second']:,.0f}" if timing["rows_per_second"] else "-")
-        table.add_row("engine start / load", f"{timing['startup_seconds']:.2f} / {timing['load_seconds']:.2f} s")
+        load = "end to end" if end_to_end else f"{timing['load_seconds']:.2f} s"
+        table.add_row("engine start / load", f"{timing['startup_seconds']:.2f} s / {load}")
         res = record.get("resources", {})
         table.add_row("peak RSS / mean CPU", f"{_fmt_bytes(res.get('peak_rss_bytes'))} / "
                                              f"{res.get('mean_cpu_percent', 0):.0f}%")

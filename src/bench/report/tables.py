@@ -63,6 +63,40 @@ def summary_row(record: dict[str, Any], baseline_median: float | None) -> dict[s
     }
 
 
+def phases_text(end_to_end: dict[str, Any]) -> str:
+    """The median seconds of the end-to-end phases, "read 0.12 / fit 0.30 / transform 0.00→write / write 0.80 s": a
+    phase the engine fuses into a later one shows where its work is done."""
+    fused = end_to_end.get("fused") or {}
+    summary = end_to_end.get("phase_summary") or {}
+    parts = [f"{p} {s['median']:.3f}" + (f"→{fused[p]}" if p in fused else "") for p, s in summary.items()]
+    return " / ".join(parts) + " s" if parts else "-"
+
+
+def cached_text(end_to_end: dict[str, Any]) -> str:
+    """The share of the input in the page cache before the first and before the last repetition: "0% / 100%"."""
+    shares = end_to_end.get("input_cached_fraction") or []
+    if not shares or None in shares:
+        return "unknown"
+    return f"{shares[0]:.0%} / {shares[-1]:.0%}"
+
+
+PHASE_COLUMNS = ("engine", "rows", "median s", "read / fit / transform / write (median)",
+                 "input in page cache (first / last repetition)", "written files")
+
+
+def phase_rows(records: list[dict[str, Any]]) -> list[list[str]]:
+    """The end-to-end runs' phases, one row each (none when no run was end to end)."""
+    rows = []
+    for record in records:
+        section = record.get("end_to_end")
+        if section and section.get("phase_summary"):
+            written = section.get("written") or {}
+            rows.append([record["engine"]["name"], fmt_count((record.get("dataset") or {}).get("rows")),
+                         fmt_seconds(median_seconds(record)), phases_text(section),
+                         cached_text(section), f"{written.get('files', 0)} ({fmt_bytes(written.get('bytes'))})"])
+    return rows
+
+
 def baseline_median(records: list[dict[str, Any]]) -> float | None:
     return next((median_seconds(r) for r in records if r["engine"]["name"] == BASELINE and median_seconds(r)), None)
 

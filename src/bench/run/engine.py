@@ -8,6 +8,11 @@ native+adapter or custom), `fit(data, step)` for stateful operators and `transfo
 `collect` returns outputs in the canonical forms the consistency check compares:
 numeric -> float64 ndarray (NaN for null); index -> float64 ndarray of integers (NaN for null);
 tokens -> list of lists of str; vector -> scipy.sparse.csr_matrix (float64, one row per input row).
+
+End-to-end runs (`--end-to-end`, src/bench/run/end_to_end.py) use `read` (the engine's own reader, nothing
+cached) and `write` (the engine's own Parquet writer): the written dataset carries each row's 0-based position
+in the input in the column ROW_COLUMN, token lists as list<string> and vectors in the shared Arrow layout
+(src/bench/data/vectors.py), so the runner reads it back with pyarrow and checks it against the reference.
 """
 
 from __future__ import annotations
@@ -22,12 +27,20 @@ from src.bench.run.facts import EngineOptions
 from src.bench.spec.operators import module_name
 from src.bench.spec.plan import Step
 
+ROW_COLUMN = "_prepbench_row"  # the input row number of each written row (end-to-end runs)
+PHASES = ("read", "fit", "transform", "write")
+
 
 class Engine(ABC):
     """One backend. Subclasses set `name` and `operators_package` and implement the data methods."""
 
     name: ClassVar[str]
     operators_package: ClassVar[str]
+    # End-to-end phases whose work this lazy engine runs in a later phase (e.g. {"transform": "write"}: transform
+    # only plans, the write job computes): such a phase's seconds are recorded as measured and marked fused.
+    fused_phases: ClassVar[dict[str, str]] = {}
+    # What the end-to-end phases hold on this engine where their names alone would mislead (one sentence).
+    phase_note: ClassVar[str] = ""
 
     def __init__(self, options: EngineOptions) -> None:
         self.options = options
@@ -47,6 +60,17 @@ class Engine(ABC):
     @abstractmethod
     def load(self, source: InputSource, columns: list[str]) -> Any:
         """Read the columns and cache them, so that no timed repetition reads the file again."""
+
+    def read(self, source: InputSource, columns: list[str]) -> Any:
+        """End-to-end: the columns with the engine's own reader, nothing cached (lazy where the engine is lazy),
+        with each row's input position wherever the engine needs it to write ROW_COLUMN. Engines whose `load`
+        caches, or reads with another reader, override this."""
+        return self.load(source, columns)
+
+    def write(self, data: Any, kinds: dict[str, str], path: str) -> None:
+        """End-to-end: write the output columns (name -> output kind) and ROW_COLUMN as a Parquet dataset in the
+        directory `path` (which does not exist yet), with the engine's own writer, in the files it makes."""
+        raise UserError(f"the {self.name} engine cannot write its outputs yet, so --end-to-end is not available")
 
     @abstractmethod
     def count(self, data: Any) -> int:

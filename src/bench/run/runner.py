@@ -62,6 +62,7 @@ class RunRequest:
     split_seed: int = 0
     options: EngineOptions = field(default_factory=EngineOptions)
     spec: PipelineSpec | None = None  # a --spec file: its steps replace operators and params_by_operator
+    end_to_end: bool = False  # time read -> fit -> transform -> write with the engine's reader and writer
 
     @property
     def label(self) -> str:
@@ -83,14 +84,26 @@ def validate_request(req: RunRequest) -> None:
         raise UserError(f"--warmup must be 0 or more, got {req.warmup}")
     if req.check_rows < 1:
         raise UserError(f"--check-rows must be at least 1, got {req.check_rows}")
-    if req.save_output and Path(req.save_output).suffix.lower() not in (".csv", ".parquet", ".pq"):
+    check_end_to_end_flags(req.end_to_end, req.include_io, req.options.values.get("io_mode"))
+    if req.end_to_end:
+        from src.bench.run.end_to_end import check_target
+
+        check_target(req.save_output)
+    elif req.save_output and Path(req.save_output).suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise UserError(f"--save-output must end in .csv or .parquet, got {req.save_output}")
-    if req.save_output:
+    elif req.save_output:
         check_writable_file(req.save_output, "--save-output")
     if req.fit_input and req.split is not None:
         raise UserError("--fit-input and --split both choose the rows to fit on: give one of them")
     if req.split is not None:
         check_fraction(req.split)
+
+
+def check_end_to_end_flags(end_to_end: bool, include_io: bool, io_mode: str | None) -> None:
+    if end_to_end and include_io:
+        raise UserError("--end-to-end already times the read inside every repetition: drop --include-io")
+    if end_to_end and io_mode == "pandas":
+        raise UserError("--end-to-end reads with the engine's own reader: drop --io-mode pandas")
 
 
 def pipeline_from_args(args: argparse.Namespace) -> tuple[list[str], PipelineSpec | None]:
@@ -132,6 +145,7 @@ def request_from_args(args: argparse.Namespace, engine: str, operators: list[str
         fit_input=args.fit_input,
         split=args.split,
         split_seed=args.split_seed,
+        end_to_end=args.end_to_end,
     )
     req.options = options_from_args(args, f"prepbench-{req.label}")
     return req
@@ -156,7 +170,9 @@ def execute(req: RunRequest) -> RunOutcome:
         engine.check_input(each)
         _warn_if_workers_may_not_see(each, req)
     described = [{**s.describe(), "implementation": engine.implementation(s.name, s)} for s in steps]
-    reference = None if req.engine == REFERENCE else compute_reference(source, fit_source, steps, req.check_rows)
+    # end to end, the numpy engine's written dataset is checked too: against its in-memory outputs
+    checked_by_itself = req.engine == REFERENCE and not req.end_to_end
+    reference = None if checked_by_itself else compute_reference(source, fit_source, steps, req.check_rows)
     started = utc_now()
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -171,6 +187,7 @@ def execute(req: RunRequest) -> RunOutcome:
             "repeats": req.repeats,
             "warmup": req.warmup,
             "include_io": req.include_io,
+            "end_to_end": req.end_to_end,
             "check_rows": req.check_rows,
             "params": req.params_by_operator,
             "io_mode": req.options.io_mode,
@@ -295,6 +312,14 @@ def _measure(engine: Engine, source: InputSource, fit_source: InputSource, steps
     startup = time.perf_counter() - t0
     record["engine"].update(info, startup_seconds=startup)
     log.info("%s: engine started in %.2f s", engine.name, startup)
+    if req.end_to_end:
+        from src.bench.run import end_to_end
+
+        record["timing"] = {"startup_seconds": startup, "load_seconds": None}
+        end_to_end.measure(engine, source, fit_source, steps, columns, req.save_output, Path(req.output_dir),
+                           req.warmup, req.repeats, record, reference)
+        _note_lost_nodes(engine, record)
+        return
     t0 = time.perf_counter()
     data = engine.load(source, columns)
     rows = engine.count(data)

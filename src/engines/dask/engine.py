@@ -28,12 +28,12 @@ from distributed import Client, LocalCluster, wait
 from src.bench.data.inputs import InputSource
 from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
-from src.bench.run.engine import Engine
+from src.bench.run.engine import ROW_COLUMN, Engine
 from src.bench.run.facts import EngineOptions
 
 from .address import check_reachable, scheduler_url
 from .columns import ROW, arrow
-from .load import load_frame
+from .load import load_frame, read_frame
 
 CONNECT_TIMEOUT = "10s"
 
@@ -48,6 +48,9 @@ class Output:
 class DaskEngine(Engine):
     name = "dask"
     operators_package = "src.engines.dask.operators"
+    fused_phases = {"transform": "write"}
+    phase_note = ("read is the workers reading the input into their memory (Parquet with dd.read_parquet, CSV with "
+                  "prepbench's reader in one worker task); transform only builds the graph the write computes")
 
     def __init__(self, options: EngineOptions) -> None:
         super().__init__(options)
@@ -85,6 +88,13 @@ class DaskEngine(Engine):
 
     def load(self, source: InputSource, columns: list[str]) -> dd.DataFrame:
         return load_frame(self.client, source, columns, on_cluster=self.cluster is None)
+
+    def read(self, source: InputSource, columns: list[str]) -> dd.DataFrame:
+        return read_frame(self.client, source, columns)
+
+    def write(self, data: dd.DataFrame, kinds: dict[str, str], path: str) -> None:
+        """`DataFrame.to_parquet` on the workers: one file per partition; Arrow-backed tokens and vectors as is."""
+        data[[ROW, *kinds]].rename(columns={ROW: ROW_COLUMN}).to_parquet(path, write_index=False)
 
     def count(self, data: dd.DataFrame) -> int:
         return int(data.shape[0].compute())

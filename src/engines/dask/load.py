@@ -28,15 +28,26 @@ PARTITIONS_PER_WORKER = 2
 
 def load_frame(client: Client, source: InputSource, columns: list[str], on_cluster: bool) -> dd.DataFrame:
     """The columns plus ROW, persisted on the client's workers in two partitions per worker."""
-    partitions = max(2, PARTITIONS_PER_WORKER * len(client.scheduler_info(n_workers=-1)["workers"]))
-    if not on_cluster:
-        frame = _scattered(client, _read(source, columns), partitions)
-    elif source.format == "parquet" and source.is_local:
-        frame = _read_parquet(client, source, columns).repartition(npartitions=partitions)
+    if on_cluster:
+        return read_frame(client, source, columns)
+    frame = client.persist(_scattered(client, _read(source, columns), _partitions(client)))
+    wait(frame)
+    return frame
+
+
+def _partitions(client: Client) -> int:
+    return max(2, PARTITIONS_PER_WORKER * len(client.scheduler_info(n_workers=-1)["workers"]))
+
+
+def read_frame(client: Client, source: InputSource, columns: list[str]) -> dd.DataFrame:
+    """The columns plus ROW read by the workers, persisted in two partitions per worker. (Persisted, not lazy: Dask
+    plans a lazy read's partitions from the columns each graph uses, so an output column and ROW could be computed
+    from differently split partitions and be assigned to the wrong rows.)"""
+    if source.format == "parquet" and source.is_local:
+        frame = _read_parquet(client, source, columns)
     else:
         frame = dd.from_map(_read, [source], args=[columns], meta=_typed_meta(source, columns))
-        frame = frame.repartition(npartitions=partitions)
-    frame = client.persist(frame)
+    frame = client.persist(frame.repartition(npartitions=_partitions(client)))
     wait(frame)
     return frame
 
@@ -79,4 +90,5 @@ def _cast(part: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
 
 def _numbered(part: pd.DataFrame, starts: tuple[int, ...], partition_info: dict | None = None) -> pd.DataFrame:
     start = int(starts[partition_info["number"]]) if partition_info else 0
-    return part.assign(**{ROW: np.arange(start, start + len(part), dtype=np.int64)})
+    rows = np.arange(start, start + len(part), dtype=np.int64)
+    return part.assign(**{ROW: rows}).set_axis(pd.RangeIndex(start, start + len(part)))  # unique, as when scattered

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -22,6 +23,7 @@ from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine
 from src.bench.run.facts import EngineOptions
+from src.bench.spec.operators import STRING
 from src.bench.spec.plan import Step
 from src.engines.threads import limit_threads
 
@@ -31,6 +33,9 @@ from .query import ROW, Query, Session, ident
 class DuckdbEngine(Engine):
     name = "duckdb"
     operators_package = "src.engines.duckdb.operators"
+    fused_phases = {"transform": "write"}
+    phase_note = ("read is DuckDB's reader into a table in its memory; transform only builds the SQL that the write's "
+                  "COPY runs")
 
     def __init__(self, options: EngineOptions) -> None:
         super().__init__(options)
@@ -65,6 +70,16 @@ class DuckdbEngine(Engine):
     def load(self, source: InputSource, columns: list[str]) -> Query:
         return self.session.load(read_arrow_table(source, columns))
 
+    def read(self, source: InputSource, columns: list[str]) -> Query:
+        return self.session.read(_reader_sql(source), {c: _sql_type(source.schema[c]) for c in columns})
+
+    def write(self, data: Query, kinds: dict[str, str], path: str) -> None:
+        """`COPY ... TO (FORMAT parquet, PER_THREAD_OUTPUT)`: one file per thread; then the repetition's tables go."""
+        select = ", ".join([ident(ROW), *(f"{data.col(c)} AS {ident(c)}" for c in kinds)])
+        self.session.con.execute(f"COPY (SELECT {select} FROM ({data.sql}) AS t) TO {_literal(path)} "
+                                 "(FORMAT parquet, PER_THREAD_OUTPUT true)")
+        self.session.drop_tables(self._shared_tables)
+
     def fit(self, step: Step, data: Query) -> Any:
         return super().fit(step, self.session.store(data))
 
@@ -97,6 +112,28 @@ class DuckdbEngine(Engine):
         if self.session is not None:
             self.session.con.close()
             self.session = None
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_type(kind: str) -> str:
+    """The type prepbench's reader gives a column of this kind: numbers (integers too) DOUBLE, else VARCHAR."""
+    return "VARCHAR" if kind == STRING else "DOUBLE"
+
+
+def _reader_sql(source: InputSource) -> str:
+    """DuckDB's own reader of the input: read_parquet over its files in name order (the order every reader numbers
+    rows in), or read_csv with its columns' types, an unquoted empty field null and a quoted one the empty string."""
+    if source.format == "parquet":
+        root = Path(source.uri)
+        files = [source.uri] if not source.is_local or root.is_file() else sorted(
+            str(f) for f in root.rglob("*.parquet") if not f.name.startswith(("_", ".")))
+        return f"read_parquet([{', '.join(map(_literal, files))}])"
+    types = ", ".join(f"{_literal(c)}: {_literal(_sql_type(k))}" for c, k in source.schema.items())
+    return (f"read_csv({_literal(source.uri)}, header = true, columns = {{{types}}}, allow_quoted_nulls = false, "
+            "nullstr = '')")
 
 
 def _canonical(column: pa.ChunkedArray) -> Any:

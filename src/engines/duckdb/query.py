@@ -27,9 +27,10 @@ import numpy as np
 import pyarrow as pa
 
 from src.bench.errors import missing_values
+from src.bench.run.engine import ROW_COLUMN
 from src.bench.spec.plan import Step
 
-ROW = "_prepbench_row"  # each row's 0-based position in the input
+ROW = ROW_COLUMN  # each row's 0-based position in the input
 
 
 def ident(name: str) -> str:
@@ -89,6 +90,16 @@ class Session:
         finally:
             self.con.unregister("_prepbench_arrow")
         query = Query(self, f"SELECT * FROM {ident(name)}", names)
+        self.stored[query.sql] = (name, query)
+        return query
+
+    def read(self, source: str, types: dict[str, str]) -> Query:
+        """The columns (name -> SQL type) of a DuckDB table function (read_parquet, read_csv) in a table of the
+        session; a new table's rowid is its insertion order, which is the files' row order, so it is ROW."""
+        names = {c: self.column_name() for c in types}
+        select = ", ".join(f"CAST({ident(c)} AS {types[c]}) AS {ident(n)}" for c, n in names.items())
+        name = self.create_table("input", f"SELECT {select} FROM {source}")
+        query = Query(self, f"SELECT *, rowid AS {ident(ROW)} FROM {ident(name)}", names)
         self.stored[query.sql] = (name, query)
         return query
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from src.bench.data.inputs import InputSource, read_arrow_table
-from src.bench.run.engine import Engine
+from src.bench.data.save import arrow_column
+from src.bench.run.engine import ROW_COLUMN, Engine
 from src.engines.threads import limit_threads
 
 from .frame import Frame, canonical, from_arrow
@@ -34,3 +38,10 @@ class NumpyEngine(Engine):
     def collect(self, data: Frame, columns: list[str], rows: np.ndarray | None) -> dict[str, Any]:
         frame = data if rows is None else data.take(rows)
         return {c: canonical(frame[c]) for c in columns}
+
+    def write(self, data: Frame, kinds: dict[str, str], path: str) -> None:
+        """pyarrow's Parquet writer, one file: Arrow columns as they are, CSR vectors in the shared layout."""
+        table = pa.table({ROW_COLUMN: np.arange(data.n_rows, dtype=np.int64),
+                          **{c: arrow_column(data[c], kind) for c, kind in kinds.items()}})
+        os.makedirs(path)
+        pq.write_table(table, os.path.join(path, "part-00000.parquet"))

@@ -21,9 +21,9 @@ import ray
 from src.bench.data.inputs import InputSource
 from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
-from src.bench.run.engine import Engine, EngineOptions
+from src.bench.run.engine import ROW_COLUMN, Engine, EngineOptions
 
-from .load import ROW, load_dataset
+from .load import ROW, load_dataset, read_with_ray
 
 
 @dataclass
@@ -36,6 +36,9 @@ class Output:
 class RayEngine(Engine):
     name = "ray"
     operators_package = "src.engines.ray.operators"
+    fused_phases = {"transform": "write"}
+    phase_note = ("read is Ray's reader plus numbering the rows, which puts the blocks in the object store; transform "
+                  "only plans what the write's tasks compute")
 
     def __init__(self, options: EngineOptions) -> None:
         super().__init__(options)
@@ -98,6 +101,13 @@ class RayEngine(Engine):
 
     def load(self, source: InputSource, columns: list[str]) -> ray.data.MaterializedDataset:
         return load_dataset(source, columns, self.io_mode)
+
+    def read(self, source: InputSource, columns: list[str]) -> ray.data.Dataset:
+        return read_with_ray(source, columns)
+
+    def write(self, data: ray.data.Dataset, kinds: dict[str, str], path: str) -> None:
+        """`Dataset.write_parquet`: one file per block, written by the tasks that compute them."""
+        data.select_columns([ROW, *kinds]).rename_columns({ROW: ROW_COLUMN}).write_parquet(path)
 
     def count(self, data: ray.data.Dataset) -> int:
         return data.count()

@@ -24,7 +24,7 @@ def load_dataset(source: InputSource, columns: list[str], io_mode: str) -> ray.d
     """The columns plus ROW, materialised in the object store in `num_blocks()` blocks."""
     if io_mode == "pandas":
         return _read_on_driver(source, columns)
-    return _read_with_ray(source, columns)
+    return read_with_ray(source, columns).materialize()
 
 
 def num_blocks() -> int:
@@ -40,7 +40,9 @@ def _read_on_driver(source: InputSource, columns: list[str]) -> ray.data.Materia
     return ray.data.from_arrow(slices)
 
 
-def _read_with_ray(source: InputSource, columns: list[str]) -> ray.data.MaterializedDataset:
+def read_with_ray(source: InputSource, columns: list[str]) -> ray.data.Dataset:
+    """Ray's reader, its blocks numbered in file order (the numbering puts them in the object store), repartitioned
+    lazily."""
     path, filesystem = source.uri, None
     if not source.is_local:
         from src.bench.data.remote import arrow_filesystem
@@ -56,7 +58,7 @@ def _read_with_ray(source: InputSource, columns: list[str]) -> ray.data.Material
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     schema = pa.schema([(c, arrow_type(source.schema[c])) for c in columns])  # the types read_arrow_table gives
     numbered = [_numbered.remote(block, int(start), schema) for block, start in zip(blocks, starts)]
-    return ray.data.from_arrow_refs(numbered).repartition(num_blocks()).materialize()
+    return ray.data.from_arrow_refs(numbered).repartition(num_blocks())
 
 
 @ray.remote

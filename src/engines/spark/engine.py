@@ -24,7 +24,7 @@ from src.bench.errors import UserError
 from src.bench.run.engine import Engine, EngineOptions
 from src.bench.spec.plan import Step
 
-from .load import ROW, load_cached
+from .load import ROW, load_cached, read_engine
 from .names import spark_name, spark_step
 from .session import (
     check_master_reachable,
@@ -50,6 +50,9 @@ EXECUTOR_SETTLE_S = 2.0  # then the count must stay unchanged this long (all wor
 class SparkEngine(Engine):
     name = "spark"
     operators_package = "src.engines.spark.operators"
+    fused_phases = {"transform": "write"}
+    phase_note = ("read is Spark's reader plus the job that numbers the rows; nothing is cached, so every fit job and "
+                  "the write job read the file again; transform only plans the columns the write job computes")
 
     def __init__(self, options: EngineOptions) -> None:
         super().__init__(options)
@@ -121,6 +124,14 @@ class SparkEngine(Engine):
         df = load_cached(self.spark, source, columns, self.io_mode)
         self.inputs.append(df)
         return df
+
+    def read(self, source: InputSource, columns: list[str]) -> DataFrame:
+        return read_engine(self.spark, source, columns)
+
+    def write(self, data: DataFrame, kinds: dict[str, str], path: str) -> None:
+        """`DataFrame.write.parquet`: one file per partition; vectors keep Spark's own struct, the shared layout's
+        fields plus its `type` (0 = sparse), which the shared layout's readers take by field name."""
+        data.select(ROW, *(F.col(spark_name(c)).alias(c) for c in kinds)).write.parquet(path)
 
     def count(self, data: DataFrame) -> int:
         return data.count()  # the input is cached, so this reads memory, not the file

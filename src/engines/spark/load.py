@@ -32,11 +32,12 @@ from pyspark.sql.pandas.types import from_arrow_schema
 from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
 
 from src.bench.data.inputs import InputSource, read_arrow_table
+from src.bench.run.engine import ROW_COLUMN
 from src.bench.spec.operators import INTEGER, NUMERIC, STRING
 
 from .names import quoted, spark_name
 
-ROW = "_prepbench_row"
+ROW = ROW_COLUMN
 PARTITIONS_PER_CORE = 2
 SLICE_BYTES = 1 << 20  # on a cluster, the Arrow bytes per createDataFrame (Spark warns of tasks over 1000 KiB)
 CSV_NULL = "\x00prepbench-null\x00"  # Spark's nullValue for CSV: what an unquoted empty field reads as, then null
