@@ -80,3 +80,14 @@ def test_spark_jvm_over_the_limit_is_a_memory_limit_failure(tmp_path: Path) -> N
     record = _only_record(tmp_path)
     assert record["status"] == "failed" and record["error"]["type"] == "MemoryLimit"
     assert record["memory_limit"]["exceeded"] is True and record["memory_limit"]["limit_bytes"] == 200 * 2**20
+
+
+def test_compare_passes_the_limit_and_a_refused_engine_is_a_failed_row(tmp_path: Path) -> None:
+    result = cli("compare", "--engines", "numpy", "--operator", "StandardScaler", "--input", str(SAMPLE),
+                 "--memory-limit", "1KiB", "--output", str(tmp_path))
+    assert result.returncode == 1, result.stderr
+    comparison = json.loads(next(tmp_path.glob("comparison_*.json")).read_text())
+    assert comparison["parameters"]["memory_limit_bytes"] == 1024
+    run = comparison["runs"][0]
+    assert (run["status"], run["error"]["type"]) == ("failed", "MemoryLimit")
+    assert run["memory_limit"]["limit_bytes"] == 1024 and run["memory_limit"]["exceeded"] is False
