@@ -23,6 +23,7 @@ from src.bench.errors import (
 )
 from src.bench.registry import engines
 from src.bench.run.engine_args import add_engine_options
+from src.bench.run.memory_limit import parse_size
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -109,6 +110,16 @@ def _add_measure_options(parser: argparse.ArgumentParser, output_default: str) -
         action="store_true",
         help="exit 0 even when the output differs from the reference (still recorded)",
     )
+    add_memory_limit_option(parser)
+
+
+def add_memory_limit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-limit", type=parse_size, metavar="SIZE",
+        help="memory for the whole run, engine daemons included, e.g. 4GiB or 500MiB (K/M/G = KiB/MiB/GiB; KB/MB/GB "
+        "= powers of 1000): a cgroup where possible, else a watchdog; a run over it is recorded failed with reason "
+        "'memory limit', and an engine that holds everything in memory is refused up front when the input cannot "
+        "fit (docs/architecture.md)")
 
 
 def add_end_to_end_option(parser: argparse.ArgumentParser) -> None:
@@ -209,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cardinality", type=_count, help="distinct values per cat_* column of the generated data")
     p.add_argument("--skew", type=float, help="Zipf exponent of the generated category frequencies (default 0.8)")
     add_split_options(p)
+    add_memory_limit_option(p)
     add_engine_options(p)
 
     workload = command("workload", "shipped pipelines, each with a generated dataset: list them or run one")
@@ -305,10 +317,15 @@ def _add_timeout_option(parser: argparse.ArgumentParser) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from src.bench.report.summary import print_run
     from src.bench.run.engine_args import warn_unused_engine_flags
+    from src.bench.run.memory_limit import supervised
     from src.bench.run.runner import execute, pipeline_from_args, request_from_args
 
     operators, spec = pipeline_from_args(args)
     warn_unused_engine_flags(args, [args.engine])
+    if args.memory_limit and not supervised():  # the run goes in a child; this process holds it to the limit
+        from src.bench.run.limited import run_limited
+
+        return run_limited(args, operators, spec.name if spec else "-".join(operators))
     outcome = execute(request_from_args(args, args.engine, operators, args.command, spec))
     print_run(outcome.record, outcome.path)
     error = outcome.record.get("error")
@@ -399,6 +416,7 @@ class _Formatter(logging.Formatter):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # a command that reruns itself in a child
     setup_logging(args.log_level, args.py4j_log_level)
     if not args.command:
         parser.print_help()

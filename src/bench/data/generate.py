@@ -24,6 +24,8 @@ import math
 import os
 import re
 import shutil
+import sys
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
@@ -763,7 +765,8 @@ def _replace_dir(tmp: Path, target: Path) -> None:
 
 
 class _progress:
-    """A rich progress bar on stderr when asked for; otherwise a no-op."""
+    """A rich progress bar on stderr when asked for (a line per tenth of the rows when stderr is not a terminal,
+    e.g. a log file); otherwise a no-op."""
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.enabled, self.bar = total, enabled, None
@@ -771,6 +774,8 @@ class _progress:
     def __enter__(self) -> Callable[[int], None]:
         if not self.enabled:
             return lambda rows: None
+        if not sys.stderr.isatty():
+            return self._lines()
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -787,6 +792,19 @@ class _progress:
         self.bar.__enter__()
         task = self.bar.add_task("generate", total=self.total)
         return lambda rows: self.bar.advance(task, rows)
+
+    def _lines(self) -> Callable[[int], None]:
+        done, shown, t0 = 0, 0, time.perf_counter()
+
+        def advance(rows: int) -> None:
+            nonlocal done, shown
+            done += rows
+            if done * 10 // self.total > shown:
+                shown = done * 10 // self.total
+                print(f"generate: {done:,}/{self.total:,} rows ({100 * done // self.total}%) in "
+                      f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+
+        return advance
 
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:

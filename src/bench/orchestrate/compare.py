@@ -119,6 +119,8 @@ def _child_args(args: argparse.Namespace, engine: str, operators: list[str], spe
         flags += ["--fit-input", local_path(args.fit_input)]
     if args.split is not None:
         flags += ["--split", f"{args.split!r}", "--split-seed", str(args.split_seed)]
+    if args.memory_limit:
+        flags += ["--memory-limit", str(args.memory_limit)]
     if args.save_output:
         target = Path(local_path(args.save_output))
         flags += ["--save-output", str(target.with_name(f"{target.stem}_{engine}{target.suffix}"))]
@@ -132,7 +134,7 @@ def _run_engine(args: argparse.Namespace, engine: str, operators: list[str], spe
     try:
         try:
             result = run_child(_child_args(args, engine, operators, spec), result_dir, args.timeout,
-                               on_line=lambda line: _say(f"{engine:>8} | {line}"))
+                               on_line=lambda line: _say(f"{engine:>8} | {line}"), memory_limit=args.memory_limit)
         except ChildInterrupted as stop:
             result = stop.result
         run_file = None
@@ -176,6 +178,7 @@ def _comparison(args: argparse.Namespace, engines: list[str], operators: list[st
             "end_to_end": args.end_to_end, "fit_input": args.fit_input, "split": args.split,
             "split_seed": args.split_seed,
             "check_rows": args.check_rows, "timeout_seconds": args.timeout, "engine_flags": engine_flags(args),
+            "memory_limit_bytes": args.memory_limit,
         },
         "started_at": started,
         "finished_at": utc_now().isoformat(),

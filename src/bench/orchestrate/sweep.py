@@ -263,8 +263,10 @@ def run_cell(cell: Cell, data: Path, args: argparse.Namespace, spec: PipelineSpe
                ["run", "--engine", cell.engine, "--operator", cell.operator])
     cli_args = [*global_flags(args), *command, "--input", str(data), "--repeats", str(args.repeats),
                 "--warmup", str(args.warmup), *cell_flags(cell), *engine_flags(args, cell.engine)]
+    if args.memory_limit:
+        cli_args += ["--memory-limit", str(args.memory_limit)]
     with tempfile.TemporaryDirectory(prefix="prepbench-sweep-") as tmp:
-        result = run_child(cli_args, Path(tmp), args.timeout_per_cell)
+        result = run_child(cli_args, Path(tmp), args.timeout_per_cell, memory_limit=args.memory_limit)
     record = result.record or failure_record(cell.engine, spec.operators if spec else [cell.operator], command[0],
                                              str(data), result, args.timeout_per_cell)
     if spec:

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from src.bench.data.results import REPO_ROOT, SCHEMA_VERSION, utc_now
+from src.bench.data.results import REPO_ROOT, SCHEMA_VERSION, utc_now, write_json_atomic
 from src.bench.run.engine_args import local_path
+from src.bench.run.memory_limit import MemoryGuard, verdict
 
 KILL_GRACE_SECONDS = 5.0
 INTERRUPT_GRACE_SECONDS = 15.0  # a child stopping Spark or Ray after Ctrl-C; a second Ctrl-C cuts it short
@@ -41,6 +42,7 @@ class ChildResult:
     started_at: str
     stderr_tail: list[str] = field(default_factory=list)
     interrupted: bool = False  # stopped because the user pressed Ctrl-C
+    memory: dict[str, Any] | None = None  # --memory-limit: the limit, the peak, the mechanism, whether exceeded
 
     @property
     def timed_out(self) -> bool:
@@ -59,16 +61,20 @@ def global_flags(args: argparse.Namespace) -> list[str]:
     return ["--log-level", args.log_level, "--py4j-log-level", args.py4j_log_level]
 
 
-def run_child(cli_args: list[str], result_dir: Path, timeout: float,
-              on_line: Callable[[str], None] | None = None) -> ChildResult:
-    """Run `python -m src.bench.cli <cli_args> --output <result_dir>`; kill its process group on timeout."""
+def run_child(cli_args: list[str], result_dir: Path, timeout: float | None,
+              on_line: Callable[[str], None] | None = None, memory_limit: int | None = None) -> ChildResult:
+    """Run `python -m src.bench.cli <cli_args> --output <result_dir>`; kill its process group on timeout, or at
+    once when its tree goes over `memory_limit` bytes (see memory_limit.py; the child gets --memory-limit too)."""
     argv = [sys.executable, "-m", "src.bench.cli", *cli_args, "--output", str(result_dir)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    guard = MemoryGuard(memory_limit, result_dir / "engine-started") if memory_limit else None
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(guard.child_env() if guard else {})}
     started, t0 = utc_now().isoformat(), time.perf_counter()
     proc = subprocess.Popen(
         argv, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True, errors="replace", bufsize=1, start_new_session=True, preexec_fn=_die_with_parent(),
     )
+    if guard:
+        guard.watch(proc.pid, lambda: _kill_now(proc))
     tail: deque[str] = deque(maxlen=40)
     pump = threading.Thread(target=_pump, args=(proc, tail, on_line), daemon=True)
     pump.start()
@@ -84,10 +90,16 @@ def run_child(cli_args: list[str], result_dir: Path, timeout: float,
     except BaseException:  # anything else: the child must not outlive us
         kill_tree(proc)
         raise
+    finally:
+        memory = guard.close() if guard else None
     pump.join(timeout=2.0)  # a daemon that inherited stderr may keep the pipe open
     run_file = next(iter(sorted(result_dir.glob("*.json"))), None)
     record = json.loads(run_file.read_text(encoding="utf-8")) if run_file else None
-    result = ChildResult(exit_code, record, run_file, time.perf_counter() - t0, started, list(tail), interrupted)
+    if record is not None and memory is not None:  # the limit's verdict overrides what the run wrote
+        record = verdict(record, memory)
+        write_json_atomic(run_file, record)
+    result = ChildResult(exit_code, record, run_file, time.perf_counter() - t0, started, list(tail), interrupted,
+                         memory)
     if interrupted:
         raise ChildInterrupted(result)
     return result
@@ -156,6 +168,17 @@ def kill_tree(proc: subprocess.Popen, known: list | None = None) -> None:
             continue
 
 
+def _kill_now(proc: subprocess.Popen) -> None:
+    """SIGKILL the child's tree without a grace period: it is over its memory limit and still growing."""
+    descendants = _descendants(proc.pid)
+    _signal_group(proc.pid, signal.SIGKILL)
+    for p in descendants:
+        try:
+            p.kill()
+        except Exception:  # psutil.Error: gone already
+            continue
+
+
 def _signal_group(pgid: int, sig: int) -> None:
     try:
         os.killpg(pgid, sig)
@@ -175,7 +198,7 @@ def failure_record(engine: str, operators: list[str], command: str, input_path: 
         status, error = "timeout", {"type": "Timeout", "message": f"no result after {timeout:g} s; process killed"}
     else:
         status, error = "failed", _error_from_stderr(result)
-    return {
+    record = {
         "schema_version": SCHEMA_VERSION,
         "command": command,
         "status": status,
@@ -186,6 +209,7 @@ def failure_record(engine: str, operators: list[str], command: str, input_path: 
         "started_at": result.started_at,
         "finished_at": utc_now().isoformat(),
     }
+    return record if result.memory is None else verdict(record, result.memory)
 
 
 def _error_from_stderr(result: ChildResult) -> dict[str, str]:

@@ -99,6 +99,16 @@ class Engine(ABC):
         runner can note a node or executor lost mid-run. Called before `stop`; engines without a cluster skip it."""
         return {}
 
+    def limit_memory(self, limit_bytes: int) -> str:
+        """Configure the engine to live within `limit_bytes` for all its processes (--memory-limit), before
+        `check_options` and `start`; return what was set, for the record. Engines with a setting override."""
+        return "none: the engine has no memory setting"
+
+    def holds_everything_in_memory(self) -> bool:
+        """Whether the engine holds the whole input and every output in this one process, so that a run under
+        --memory-limit is refused before it starts when the estimate of that is over the limit."""
+        return False
+
     def resource_pids(self) -> list[int]:
         """Processes outside this process's tree that do the engine's work (e.g. local cluster daemons)."""
         return []

@@ -34,6 +34,30 @@ def summarize(seconds: list[float]) -> dict[str, float]:
     }
 
 
+def tree_processes(root_pids: list[int]) -> list[psutil.Process]:
+    """The processes of these trees: each root and its descendants, once each."""
+    seen: dict[int, psutil.Process] = {}
+    for pid in root_pids:
+        try:
+            root = psutil.Process(pid)
+            for p in [root, *root.children(recursive=True)]:
+                seen[p.pid] = p
+        except psutil.Error:
+            continue
+    return list(seen.values())
+
+
+def tree_rss(root_pids: list[int]) -> int:
+    """The summed resident memory of these process trees, in bytes (what `--memory-limit`'s watchdog checks)."""
+    total = 0
+    for p in tree_processes(root_pids):
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
 class ResourceSampler:
     """Peak RSS and mean CPU% of a set of process trees, sampled in a background thread.
 
@@ -65,20 +89,9 @@ class ResourceSampler:
         self._sample()
         self._stopped = time.perf_counter()
 
-    def _processes(self) -> list[psutil.Process]:
-        seen: dict[int, psutil.Process] = {}
-        for pid in self.root_pids:
-            try:
-                root = psutil.Process(pid)
-                for p in [root, *root.children(recursive=True)]:
-                    seen[p.pid] = p
-            except psutil.Error:
-                continue
-        return list(seen.values())
-
     def _sample(self, initial: bool = False) -> None:
         rss = 0
-        for p in self._processes():
+        for p in tree_processes(self.root_pids):
             try:
                 with p.oneshot():
                     key = (p.pid, p.create_time())

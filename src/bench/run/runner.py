@@ -32,6 +32,8 @@ from src.bench.run.consistency import compare_outputs, first_example, sample_row
 from src.bench.run.engine import Engine
 from src.bench.run.facts import EngineOptions
 from src.bench.run.measure import ResourceSampler, summarize
+from src.bench.run.memory_estimate import needed_bytes, refusal
+from src.bench.run.memory_limit import enter_limit, format_size
 from src.bench.run.steps import apply_steps
 from src.bench.spec.operators import INTEGER, NUMERIC
 from src.bench.spec.plan import Step, cli_definitions, output_columns, plan_steps
@@ -63,6 +65,7 @@ class RunRequest:
     options: EngineOptions = field(default_factory=EngineOptions)
     spec: PipelineSpec | None = None  # a --spec file: its steps replace operators and params_by_operator
     end_to_end: bool = False  # time read -> fit -> transform -> write with the engine's reader and writer
+    memory_limit: int | None = None  # --memory-limit in bytes; the parent process enforces it (memory_limit.py)
 
     @property
     def label(self) -> str:
@@ -146,6 +149,7 @@ def request_from_args(args: argparse.Namespace, engine: str, operators: list[str
         split=args.split,
         split_seed=args.split_seed,
         end_to_end=args.end_to_end,
+        memory_limit=getattr(args, "memory_limit", None),
     )
     req.options = options_from_args(args, f"prepbench-{req.label}")
     return req
@@ -165,14 +169,18 @@ def execute(req: RunRequest) -> RunOutcome:
     steps = plan_request(req, source.schema)
     fit_source = _fit_source(req, source, steps)
     engine = create_engine(req.engine, req.options)
+    # before the engine's own checks and start: settings read at start (a JVM's heap) and a refused option
+    settings = engine.limit_memory(req.memory_limit) if req.memory_limit else None
     engine.check_options()  # a bad flag or an unreachable cluster fails in seconds, before any data is loaded
     for each in [source] if fit_source is source else [source, fit_source]:
         engine.check_input(each)
         _warn_if_workers_may_not_see(each, req)
     described = [{**s.describe(), "implementation": engine.implementation(s.name, s)} for s in steps]
+    refused = _memory_refusal(engine, source, steps, req.memory_limit)
     # end to end, the numpy engine's written dataset is checked too: against its in-memory outputs
     checked_by_itself = req.engine == REFERENCE and not req.end_to_end
-    reference = None if checked_by_itself else compute_reference(source, fit_source, steps, req.check_rows)
+    reference = None if checked_by_itself or refused else compute_reference(source, fit_source, steps,
+                                                                             req.check_rows)
     started = utc_now()
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -198,6 +206,12 @@ def execute(req: RunRequest) -> RunOutcome:
     if req.spec:
         record["spec"] = req.spec.describe()
     path = out_dir / run_file_name(req.engine, [req.label], started)
+    if req.memory_limit:
+        record["memory_limit"] = {"limit_bytes": req.memory_limit, "engine_settings": settings}
+    if refused:  # the engine never starts: a failed run that says why, and no reference was computed
+        record.update(status="failed", error={"type": "MemoryLimit", "message": refused})
+        _finish(record, path, req)
+        return RunOutcome(record, path, EXIT_ENGINE_FAILURE)
     try:
         _measure(engine, source, fit_source, steps, req, record, reference)
     except UserError:
@@ -222,6 +236,17 @@ def execute(req: RunRequest) -> RunOutcome:
     _finish(record, path, req)
     inconsistent = record["status"] == "inconsistent" and not req.allow_inconsistent
     return RunOutcome(record, path, EXIT_INCONSISTENT if inconsistent else EXIT_OK)
+
+
+def _memory_refusal(engine: Engine, source: InputSource, steps: list[Step], limit: int | None) -> str | None:
+    """Why an engine that holds everything in one process cannot run this input under --memory-limit."""
+    if not limit or not engine.holds_everything_in_memory():
+        return None
+    needed = needed_bytes(source, _needed_columns(steps), len(steps))
+    if needed is not None:
+        log.info("%s: this input needs about %s in memory (estimate); the limit is %s", engine.name,
+                 format_size(needed), format_size(limit))
+    return refusal(engine.name, needed, limit)
 
 
 def _labels_by_operator(steps: list[dict[str, Any]]) -> dict[str, str]:
@@ -307,6 +332,7 @@ def _measure(engine: Engine, source: InputSource, fit_source: InputSource, steps
              record: dict, reference: Reference | None) -> None:
     columns = _needed_columns(steps)
     outputs = output_columns(steps)
+    enter_limit()  # the engine and every process it starts live under --memory-limit from here on
     t0 = time.perf_counter()
     info = engine.start()
     startup = time.perf_counter() - t0

@@ -30,12 +30,14 @@ from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
 from src.bench.run.engine import ROW_COLUMN, Engine
 from src.bench.run.facts import EngineOptions
+from src.bench.run.memory_limit import format_size
 
 from .address import check_reachable, scheduler_url
 from .columns import ROW, arrow
 from .load import load_frame, read_frame
 
 CONNECT_TIMEOUT = "10s"
+CLIENT_BYTES = 400 * 2**20  # this process under --memory-limit: scheduler, nannies, client, pandas and pyarrow
 
 
 @dataclass
@@ -56,6 +58,18 @@ class DaskEngine(Engine):
         super().__init__(options)
         self.client: Client | None = None
         self.cluster: LocalCluster | None = None
+        self._worker_memory: int | None = None
+
+    def limit_memory(self, limit_bytes: int) -> str:
+        """Each worker of the LocalCluster gets an equal share of the limit after CLIENT_BYTES for this process
+        (scheduler, nannies, client): Dask spills a worker's data to disk from 60-70% of its share, pauses it at
+        80% and restarts it at 95%. The workers read the input themselves, not this process. A running cluster's
+        workers have their own limits: only this process is limited there."""
+        if self.options.dask_address:
+            return "none: a running Dask cluster's workers have their own --memory-limit"
+        workers = self.options.cores or os.cpu_count() or 1
+        self._worker_memory = max((limit_bytes - CLIENT_BYTES) // workers, 128 * 2**20)
+        return f"LocalCluster memory_limit {format_size(self._worker_memory)} per worker x {workers}, spilling to disk"
 
     def check_options(self) -> None:
         address = self.options.dask_address
@@ -78,7 +92,8 @@ class DaskEngine(Engine):
                                 f"{str(exc).splitlines()[0]}") from None
         else:
             self.cluster = LocalCluster(n_workers=self.options.cores or os.cpu_count() or 1, threads_per_worker=1,
-                                        processes=True, dashboard_address=None, silence_logs=logging.WARNING)
+                                        processes=True, dashboard_address=None, silence_logs=logging.WARNING,
+                                        memory_limit=self._worker_memory or "auto")
             self.client = Client(self.cluster)
         workers = self.client.scheduler_info(n_workers=-1)["workers"]
         return {"version": dask.__version__, "dask_ml": dask_ml.__version__, "distributed": distributed.__version__,
@@ -87,7 +102,8 @@ class DaskEngine(Engine):
                 "python": platform.python_version()}
 
     def load(self, source: InputSource, columns: list[str]) -> dd.DataFrame:
-        return load_frame(self.client, source, columns, on_cluster=self.cluster is None)
+        # under --memory-limit the workers read the input, as on a cluster, instead of this process reading it all
+        return load_frame(self.client, source, columns, on_cluster=self.cluster is None or bool(self._worker_memory))
 
     def read(self, source: InputSource, columns: list[str]) -> dd.DataFrame:
         return read_frame(self.client, source, columns)

@@ -9,6 +9,7 @@ to Arrow, and `collect` puts those rows back in input order.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from pathlib import Path
@@ -23,6 +24,7 @@ from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine
 from src.bench.run.facts import EngineOptions
+from src.bench.run.memory_limit import format_size, parse_size
 from src.bench.spec.operators import STRING
 from src.bench.spec.plan import Step
 from src.engines.threads import limit_threads
@@ -41,11 +43,34 @@ class DuckdbEngine(Engine):
         super().__init__(options)
         self.session: Session | None = None
         self._shared_tables = 0
+        self._memory_limit: str | None = None
+
+    def holds_everything_in_memory(self) -> bool:
+        return True  # the input arrives as one Arrow table of this process, and `materialize` returns Arrow
+
+    def limit_memory(self, limit_bytes: int) -> str:
+        """Half the limit for DuckDB's own buffers (beyond it DuckDB spills to its temp directory); the other half
+        is for what lives outside that setting: the Arrow input it loads from and the Arrow outputs it returns.
+        An explicit --duckdb-memory-limit wins when it is smaller; a larger one is a mistake."""
+        given = self.options.duckdb_memory_limit
+        if given:
+            try:
+                too_big = parse_size(given) > limit_bytes
+            except argparse.ArgumentTypeError:
+                too_big = False  # not a size prepbench reads: DuckDB's own check (check_options) judges it
+            if too_big:
+                raise UserError(f"--duckdb-memory-limit {given} is more than --memory-limit "
+                                f"{format_size(limit_bytes)}; give a smaller one, or drop it to use half the limit")
+            return f"memory_limit {given} (--duckdb-memory-limit)"
+        self._memory_limit = f"{limit_bytes // 2 // 2**20}MiB"
+        spill = self.options.duckdb_temp_dir or "DuckDB's default temp directory"
+        return f"memory_limit {self._memory_limit} (half the limit), spilling to {spill}"
 
     def _config(self) -> dict[str, str]:
         config = {"threads": str(self.options.cores or os.cpu_count() or 1)}
-        if self.options.duckdb_memory_limit:
-            config["memory_limit"] = self.options.duckdb_memory_limit
+        memory_limit = self.options.duckdb_memory_limit or self._memory_limit
+        if memory_limit:
+            config["memory_limit"] = memory_limit
         if self.options.duckdb_temp_dir:
             config["temp_directory"] = self.options.duckdb_temp_dir
         return config

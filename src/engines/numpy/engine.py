@@ -26,6 +26,12 @@ class NumpyEngine(Engine):
         return {"version": np.__version__, "mode": "local", "python": platform.python_version(), "nodes": 1,
                 **limit_threads(self.options.cores)}
 
+    def holds_everything_in_memory(self) -> bool:
+        return True  # every input and output column is a numpy array of this process
+
+    def limit_memory(self, limit_bytes: int) -> str:
+        return "none: numpy holds the input and every output in this process (refused up front when too big)"
+
     def load(self, source: InputSource, columns: list[str]) -> Frame:
         return from_arrow(read_arrow_table(source, columns))
 

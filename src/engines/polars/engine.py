@@ -53,6 +53,13 @@ class PolarsEngine(Engine):
                 "threads": pl.thread_pool_size(), "polars_engine": self.options.polars_engine,
                 **limit_threads(cores)}
 
+    def holds_everything_in_memory(self) -> bool:
+        return True  # the input is an eager DataFrame and `materialize` collects every output, on either engine
+
+    def limit_memory(self, limit_bytes: int) -> str:
+        return (f"none: Polars has no memory setting; --polars-engine {self.options.polars_engine} (streaming runs "
+                "the plan batch by batch, but the input and the outputs are in memory either way)")
+
     def load(self, source: InputSource, columns: list[str]) -> Table:
         import polars as pl
 

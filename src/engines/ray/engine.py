@@ -9,6 +9,7 @@ converts to the canonical forms. Vector columns are sparse structs (see vectors.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +23,12 @@ from src.bench.data.inputs import InputSource
 from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
 from src.bench.run.engine import ROW_COLUMN, Engine, EngineOptions
+from src.bench.run.memory_limit import format_size
 
 from .load import ROW, load_dataset, read_with_ray
+
+DAEMON_BYTES = 600 * 2**20  # a local Ray's GCS, raylet and agents, resident (measured about 500 MiB here)
+WORKER_BYTES = 400 * 2**20  # one worker process with pyarrow and pandas loaded, and its share of a block
 
 
 @dataclass
@@ -43,6 +48,23 @@ class RayEngine(Engine):
     def __init__(self, options: EngineOptions) -> None:
         super().__init__(options)
         self._owns_ray = False
+        self._object_store: int | None = None
+        self._limited_cpus: int | None = None
+
+    def limit_memory(self, limit_bytes: int) -> str:
+        """A local Ray's object store gets 30% of the limit (Ray's own default share of the machine's memory); it
+        spills to disk beyond that, into the session's directory under /tmp/ray. Each worker process costs about
+        WORKER_BYTES and the daemons (GCS, raylet, agents) about DAEMON_BYTES, so the CPUs (= workers) are capped
+        by what is left; and without --io-mode the workers read the input, not the driver. An existing cluster's
+        memory is its own: only this driver is limited there."""
+        if self.options.ray_address:
+            return "none: an existing Ray cluster's memory is set by its own `ray start`"
+        self._object_store = max(limit_bytes * 3 // 10, 80 * 2**20)
+        room = (limit_bytes - self._object_store - DAEMON_BYTES) // WORKER_BYTES
+        wanted = self.options.ray_num_cpus or self.options.cores or os.cpu_count() or 1
+        self._limited_cpus = wanted if self.options.ray_num_cpus or self.options.cores else max(1, min(wanted, room))
+        return (f"object_store_memory {format_size(self._object_store)} (spilling to /tmp/ray), num_cpus "
+                f"{self._limited_cpus}, io-mode {self.io_mode}")
 
     def check_options(self) -> None:
         """The runtime_env and the cluster address, checked before the runner loads any data (init_ray checks
@@ -73,7 +95,7 @@ class RayEngine(Engine):
         before = _node_id()
         info = init_ray(
             address=opts.ray_address, namespace=opts.ray_namespace, runtime_env_json=env,
-            num_cpus=opts.ray_num_cpus or opts.cores
+            num_cpus=self._limited_cpus or opts.ray_num_cpus or opts.cores, object_store_memory=self._object_store
         )
         self._owns_ray = info.mode == "local" and _node_id() != before  # not when an existing Ray was reused
         shuffle = _configure_ray_data()
@@ -96,8 +118,9 @@ class RayEngine(Engine):
 
     @property
     def io_mode(self) -> str:
-        """pandas (read on the driver) by default; engine (Ray's readers on the nodes) for a cluster."""
-        return self.options.io_mode or ("engine" if self.options.ray_address else "pandas")
+        """pandas (read on the driver) by default; engine (Ray's readers on the nodes) for a cluster or under
+        --memory-limit."""
+        return self.options.io_mode or ("engine" if self.options.ray_address or self._object_store else "pandas")
 
     def load(self, source: InputSource, columns: list[str]) -> ray.data.MaterializedDataset:
         return load_dataset(source, columns, self.io_mode)

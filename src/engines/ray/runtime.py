@@ -56,7 +56,7 @@ _current: dict[str, Any] = {}  # {"key": connection key, "info": RayInfo} of the
 # ---------------------------------------------------------------------------------------------------- connect
 
 
-def _init_kwargs(target: str | None, namespace: str, env: dict[str, Any], num_cpus: int | None,
+def _init_kwargs(target: str | None, namespace: str, env: dict[str, Any], local: dict[str, Any],
                  log_to_driver: bool) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "address": target or "local",  # "local": never attach to someone else's `ray start` cluster by accident
@@ -67,17 +67,16 @@ def _init_kwargs(target: str | None, namespace: str, env: dict[str, Any], num_cp
     }
     if target is None:
         kwargs["include_dashboard"] = False
-        if num_cpus is not None:
-            kwargs["num_cpus"] = num_cpus
-    return kwargs  # for an existing cluster, num_cpus/num_gpus are never passed: Ray refuses them there
+        kwargs.update((k, v) for k, v in local.items() if v is not None)
+    return kwargs  # for an existing cluster, num_cpus/object_store_memory are never passed: Ray refuses them there
 
 
-def _connect(target: str | None, namespace: str, env: dict[str, Any], num_cpus: int | None,
+def _connect(target: str | None, namespace: str, env: dict[str, Any], local: dict[str, Any],
              log_to_driver: bool) -> None:
     if target is None:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
-        ray.init(**_init_kwargs(target, namespace, env, num_cpus, log_to_driver))
+        ray.init(**_init_kwargs(target, namespace, env, local, log_to_driver))
     except (ValueError, TypeError) as exc:
         raise UserError(f"Ray rejected the runtime_env or options: {first_line(exc)}") from None
     except (ConnectionError, TimeoutError) as exc:
@@ -160,8 +159,8 @@ def with_prepbench_code(env: dict[str, Any], target: str | None) -> dict[str, An
 # ---------------------------------------------------------------------------------------------------- public API
 
 
-def _connection_key(target: str | None, namespace: str, env: dict[str, Any], num_cpus: int | None) -> str:
-    return json.dumps([target or "local", namespace, env, num_cpus if target is None else None], sort_keys=True)
+def _connection_key(target: str | None, namespace: str, env: dict[str, Any], local: dict[str, Any]) -> str:
+    return json.dumps([target or "local", namespace, env, local], sort_keys=True)
 
 
 def _reuse(key: str) -> RayInfo | None:
@@ -187,6 +186,7 @@ def init_ray(
     namespace: str = "benchmark",
     runtime_env_json: str | None = None,
     num_cpus: int | None = None,
+    object_store_memory: int | None = None,
     connect_timeout_s: float = 30.0,
     preflight: bool = True,
     preflight_timeout_s: float = PREFLIGHT_TIMEOUT_S,
@@ -198,7 +198,8 @@ def init_ray(
     env = with_prepbench_code(env, target)
     if target is not None and num_cpus is not None:
         warnings.append(f"num_cpus={num_cpus} ignored: an existing cluster's CPUs are set by its own `ray start`")
-    key = _connection_key(target, namespace, env, num_cpus)
+    local = {"num_cpus": num_cpus, "object_store_memory": object_store_memory} if target is None else {}
+    key = _connection_key(target, namespace, env, local)
     reused = _reuse(key)
     if reused is not None:
         return reused
@@ -208,7 +209,7 @@ def init_ray(
     if target is not None:
         check_reachable(target, connect_timeout_s)
     try:
-        info = _connect_and_check(target, namespace, env, num_cpus, log_to_driver, warnings,
+        info = _connect_and_check(target, namespace, env, local, log_to_driver, warnings,
                                   preflight_timeout_s if preflight else None)
     except BaseException:
         if ray.is_initialized():  # leave no half-usable connection behind
@@ -226,10 +227,10 @@ def check_address(address: str | None, timeout_s: float = 30.0) -> None:
         check_reachable(target, timeout_s)
 
 
-def _connect_and_check(target: str | None, namespace: str, env: dict[str, Any], num_cpus: int | None,
+def _connect_and_check(target: str | None, namespace: str, env: dict[str, Any], local: dict[str, Any],
                        log_to_driver: bool, warnings: list[str], preflight_timeout_s: float | None) -> RayInfo:
     started = time.perf_counter()
-    _connect(target, namespace, env, num_cpus, log_to_driver)
+    _connect(target, namespace, env, local, log_to_driver)
     info = _describe(target, env, time.perf_counter() - started, warnings)
     _log_info(info)
     if target is not None and info.alive_nodes < 2:

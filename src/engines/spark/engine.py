@@ -43,6 +43,7 @@ from .vectors import canonical
 # outputs against the numpy reference instead, and a mismatch is reported as inconsistent.
 warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
+MIN_DRIVER_HEAP = 512 * 2**20  # Spark needs 1.5 x its 300 MiB reserved memory (INVALID_DRIVER_MEMORY below)
 EXECUTOR_WAIT_S = 60.0  # the first executor must register within this
 EXECUTOR_SETTLE_S = 2.0  # then the count must stay unchanged this long (all workers have answered)
 
@@ -61,6 +62,20 @@ class SparkEngine(Engine):
         self.io_mode = options.io_mode
         self.inputs: list[DataFrame] = []  # cached by load(); the first `_shared_inputs` serve every repetition
         self._shared_inputs = 1
+        self._memory_conf: dict[str, str] = {}
+
+    def limit_memory(self, limit_bytes: int) -> str:
+        """The driver JVM (in local mode it also runs the tasks) gets half the limit as heap, set before it starts;
+        the other half is for the JVM's off-heap memory and the Python driver (at least MIN_DRIVER_HEAP: below
+        about 1 GiB the JVM alone may go over the limit). The cached input is
+        MEMORY_AND_DISK (`DataFrame.cache`), so what the heap cannot hold spills to disk, and without --io-mode
+        Spark reads the input itself instead of through Arrow on the Python driver. An explicit --spark-conf
+        spark.driver.memory wins. On a standalone cluster only this machine's driver is limited."""
+        heap = max(limit_bytes // 2, MIN_DRIVER_HEAP) // 2**20  # Spark refuses to start with a smaller heap
+        self._memory_conf = {"spark.driver.memory": f"{heap}m"}
+        master, conf = self._master_and_conf()
+        return (f"spark.driver.memory {conf['spark.driver.memory']}, cache MEMORY_AND_DISK, io-mode "
+                f"{self._chosen_io_mode()}")
 
     def check_options(self) -> None:
         """The checks get_spark makes before its JVM starts, made before the runner reads any data."""
@@ -103,7 +118,7 @@ class SparkEngine(Engine):
         """--spark-master and --spark-conf with --cores applied: local[N] when no master is given, and
         spark.cores.max (the cores the application takes across the cluster) on a standalone cluster."""
         opts = self.options
-        conf = parse_spark_conf(opts.spark_conf)
+        conf = {**self._memory_conf, **parse_spark_conf(opts.spark_conf)}
         if opts.cores is None:
             return opts.spark_master, conf
         if opts.spark_master is None:
@@ -116,9 +131,10 @@ class SparkEngine(Engine):
         return opts.spark_master, conf if spec.mode == "local" else {**conf, "spark.cores.max": str(opts.cores)}
 
     def _chosen_io_mode(self) -> str:
-        """--io-mode, or Spark's own reader on a standalone cluster and Arrow on the driver in local mode."""
+        """--io-mode, or Spark's own reader on a standalone cluster or under --memory-limit, and Arrow on the
+        driver in local mode."""
         standalone = parse_master(self.options.spark_master).mode == "standalone"
-        return self.options.io_mode or ("engine" if standalone else "pandas")
+        return self.options.io_mode or ("engine" if standalone or self._memory_conf else "pandas")
 
     def load(self, source: InputSource, columns: list[str]) -> DataFrame:
         df = load_cached(self.spark, source, columns, self.io_mode)

@@ -1,0 +1,96 @@
+"""--memory-limit's pieces without running an engine: sizes, the in-memory estimate, and the verdict on a record."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from src.bench.data.inputs import resolve_input
+from src.bench.run.memory_estimate import CSV_FACTOR, STRING_OVERHEAD, input_bytes, needed_bytes, refusal
+from src.bench.run.memory_limit import format_size, parse_size, verdict
+from tests.clitools import SAMPLE, run_main
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("4GiB", 4 * 2**30), ("500MiB", 500 * 2**20), ("2G", 2 * 2**30), ("1.5GiB", 3 * 2**29), ("512k", 512 * 1024),
+    ("4GB", 4_000_000_000), ("300MB", 300_000_000), ("1048576", 2**20), (" 2 TiB ", 2 * 2**40), ("64mib", 64 * 2**20),
+])
+def test_sizes_are_read_with_their_units(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["lots", "4XB", "0", "0MiB", "-1GiB", "", "GiB", "1e9", "4 GiB extra"])
+def test_a_bad_size_is_refused_with_examples(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=r"expected a size such as 4GiB, 500MiB or 2G, got"):
+        parse_size(text)
+
+
+@pytest.mark.parametrize(("size", "text"), [
+    (31.2 * 2**30, "31 GiB"), (4 * 2**30, "4 GiB"), (1.5 * 2**30, "1.5 GiB"), (500 * 2**20, "500 MiB"),
+    (2**40, "1 TiB"), (100, "100 B"),
+])
+def test_sizes_are_written_short(size: float, text: str) -> None:
+    assert format_size(size) == text
+
+
+def test_a_bad_limit_on_the_command_line_is_one_line() -> None:
+    code, _, err = run_main(["run", "--engine", "numpy", "--operator", "StandardScaler", "--input", str(SAMPLE),
+                             "--memory-limit", "lots"])
+    assert code == 2
+    assert err.strip().splitlines() == ["prepbench run: error: argument --memory-limit: expected a size such as "
+                                        "4GiB, 500MiB or 2G, got 'lots' (see: prepbench run --help)"]
+
+
+def test_parquet_estimate_counts_numbers_and_strings(tmp_path: Path) -> None:
+    rows = 1000
+    table = pa.table({"num_0": pa.array([1.5] * rows), "num_1": pa.array(range(rows)),
+                      "cat_0": pa.array(["abcde"] * rows), "unread": pa.array(["x" * 100] * rows)})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=300)
+    source = resolve_input(str(tmp_path / "t.parquet"))
+    loaded = rows * 8 * 2 + rows * (5 + STRING_OVERHEAD)
+    assert input_bytes(source, ["num_0", "num_1", "cat_0"]) == loaded
+    assert needed_bytes(source, ["num_0", "num_1", "cat_0"], steps=2) == 3 * loaded
+
+
+def test_csv_estimate_is_its_share_of_the_file() -> None:
+    source = resolve_input(str(SAMPLE))
+    share = 2 / len(source.schema)
+    assert input_bytes(source, list(source.schema)[:2]) == int(source.size_bytes * CSV_FACTOR * share)
+
+
+def test_refusal_only_when_the_estimate_is_over_the_limit() -> None:
+    assert refusal("numpy", int(31.2 * 2**30), 4 * 2**30) == (
+        "numpy engine: this input needs about 31 GiB in memory; the limit is 4 GiB")
+    assert refusal("numpy", 4 * 2**30, 4 * 2**30) is None
+    assert refusal("numpy", None, 1) is None  # a remote input: not estimated
+
+
+LIMIT = {"limit_bytes": 2**30, "mechanism": "cgroup v1", "peak_bytes": 2**30}
+
+
+def test_a_run_over_the_limit_is_failed_whatever_it_wrote() -> None:
+    record = {"status": "failed", "error": {"type": "Py4JError", "message": "An error occurred"},
+              "memory_limit": {"limit_bytes": 2**30, "engine_settings": "spark.driver.memory 512m"}}
+    judged = verdict(record, {**LIMIT, "exceeded": True})
+    assert judged["status"] == "failed"
+    assert judged["error"] == {"type": "MemoryLimit", "message": "memory limit: the kernel killed a process of the "
+                               "run's cgroup (peak 1 GiB, limit 1 GiB, enforced by cgroup v1)"}
+    assert judged["engine_error"] == {"type": "Py4JError", "message": "An error occurred"}
+    assert judged["memory_limit"] == {**LIMIT, "exceeded": True, "engine_settings": "spark.driver.memory 512m"}
+
+
+def test_an_engine_out_of_memory_under_the_limit_is_a_memory_limit_failure() -> None:
+    record = {"status": "failed", "error": {"type": "Py4JJavaError", "message": "java.lang.OutOfMemoryError: Java "
+                                            "heap space"}}
+    judged = verdict(record, {**LIMIT, "mechanism": "watchdog", "peak_bytes": 700 * 2**20, "exceeded": False})
+    assert judged["error"]["message"] == ("memory limit: the engine ran out of memory (peak 700 MiB, limit 1 GiB, "
+                                          "enforced by watchdog)")
+
+
+def test_a_run_within_the_limit_keeps_its_status() -> None:
+    record = {"status": "ok", "consistency": {"verdict": "ok"}}
+    assert verdict(record, {**LIMIT, "exceeded": False}) == {**record, "memory_limit": {**LIMIT, "exceeded": False}}
