@@ -70,7 +70,7 @@ class PolarsEngine(Engine):
         from .table import Table
 
         if source.format == "csv":
-            plan = pl.scan_csv(source.uri, missing_utf8_is_empty_string=False)
+            plan = pl.scan_csv(source.uri, infer_schema=False)  # text, typed below: no inference pass
         else:
             plan = pl.scan_parquet(source.uri)
         types = {c: pl.String if source.schema[c] == STRING else pl.Float64 for c in columns}
