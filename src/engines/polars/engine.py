@@ -80,8 +80,10 @@ class PolarsEngine(Engine):
     def write(self, data: Table, kinds: dict[str, str], path: str) -> None:
         """`sink_parquet` on the streaming engine, `write_parquet` of the collected frame on the in-memory one:
         one file either way."""
+        import polars as pl
+
         os.makedirs(path)
-        plan = data.plan.select(ROW_COLUMN, *kinds)
+        plan = data.plan.select(pl.col(ROW_COLUMN).cast(pl.Int64), *kinds)  # int64 as every engine writes it
         file = os.path.join(path, "part-00000.parquet")
         if data.engine == "streaming":
             plan.sink_parquet(file)
