@@ -27,7 +27,7 @@ from src.bench.run.facts import EngineOptions
 from src.bench.spec.operators import module_name
 from src.bench.spec.plan import Step
 
-ROW_COLUMN = "_prepbench_row"  # the input row number of each written row (end-to-end runs)
+ROW_COLUMN = "_prepbench_row"  # int64: the 0-based input row number of each written row (end-to-end runs)
 PHASES = ("read", "fit", "transform", "write")
 
 

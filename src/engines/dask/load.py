@@ -30,9 +30,7 @@ def load_frame(client: Client, source: InputSource, columns: list[str], on_clust
     """The columns plus ROW, persisted on the client's workers in two partitions per worker."""
     if on_cluster:
         return read_frame(client, source, columns)
-    frame = client.persist(_scattered(client, _read(source, columns), _partitions(client)))
-    wait(frame)
-    return frame
+    return _persisted(client, _scattered(client, _read(source, columns), _partitions(client)))
 
 
 def _partitions(client: Client) -> int:
@@ -44,10 +42,13 @@ def read_frame(client: Client, source: InputSource, columns: list[str]) -> dd.Da
     plans a lazy read's partitions from the columns each graph uses, so an output column and ROW could be computed
     from differently split partitions and be assigned to the wrong rows.)"""
     if source.format == "parquet" and source.is_local:
-        frame = _read_parquet(client, source, columns)
-    else:
-        frame = dd.from_map(_read, [source], args=[columns], meta=_typed_meta(source, columns))
-    frame = client.persist(frame.repartition(npartitions=_partitions(client)))
+        return _read_parquet(client, source, columns, _partitions(client))
+    frame = dd.from_map(_read, [source], args=[columns], meta=_typed_meta(source, columns))
+    return _persisted(client, frame.repartition(npartitions=_partitions(client)))
+
+
+def _persisted(client: Client, frame: dd.DataFrame) -> dd.DataFrame:
+    frame = client.persist(frame)
     wait(frame)
     return frame
 
@@ -73,14 +74,17 @@ def _typed_meta(source: InputSource, columns: list[str]) -> pd.DataFrame:
     return _schema(source, columns).empty_table().to_pandas().assign(**{ROW: np.array([], dtype=np.int64)})
 
 
-def _read_parquet(client: Client, source: InputSource, columns: list[str]) -> dd.DataFrame:
-    """dd.read_parquet on the workers, each partition cast to the reader's types, then numbered in file order."""
+def _read_parquet(client: Client, source: InputSource, columns: list[str], partitions: int) -> dd.DataFrame:
+    """dd.read_parquet on the workers, each partition cast to the reader's types and numbered in file order. The
+    partitions are futures held here until the numbered frame is persisted (a persisted collection whose partitions
+    are then repartitioned lost them: "lost dependencies")."""
     schema = _schema(source, columns)
     raw = dd.read_parquet(source.uri, columns=columns, dtype_backend="pyarrow")
-    typed = client.persist(raw.map_partitions(_cast, schema, meta=schema.empty_table().to_pandas()))
-    lengths = typed.map_partitions(len).compute().tolist()
-    starts = tuple(int(s) for s in np.cumsum([0, *lengths[:-1]]))
-    return typed.map_partitions(_numbered, starts, meta=_typed_meta(source, columns))
+    parts = client.compute(raw.map_partitions(_cast, schema, meta=schema.empty_table().to_pandas()).to_delayed())
+    starts = np.cumsum([0, *client.gather(client.map(len, parts))[:-1]]).tolist()
+    numbered = client.map(_numbered, parts, starts)
+    frame = dd.from_delayed(numbered, meta=_typed_meta(source, columns), verify_meta=False)
+    return _persisted(client, frame.repartition(npartitions=partitions))
 
 
 def _cast(part: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
@@ -88,7 +92,5 @@ def _cast(part: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def _numbered(part: pd.DataFrame, starts: tuple[int, ...], partition_info: dict | None = None) -> pd.DataFrame:
-    start = int(starts[partition_info["number"]]) if partition_info else 0
-    rows = np.arange(start, start + len(part), dtype=np.int64)
-    return part.assign(**{ROW: rows}).set_axis(pd.RangeIndex(start, start + len(part)))  # unique, as when scattered
+def _numbered(part: pd.DataFrame, start: int) -> pd.DataFrame:
+    return part.assign(**{ROW: np.arange(start, start + len(part), dtype=np.int64)})

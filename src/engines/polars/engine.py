@@ -77,7 +77,7 @@ class PolarsEngine(Engine):
         from .table import Table
 
         if source.format == "csv":
-            plan = pl.scan_csv(source.uri, missing_utf8_is_empty_string=False)
+            plan = pl.scan_csv(source.uri, infer_schema=False)  # text, typed below: no inference pass
         else:
             plan = pl.scan_parquet(source.uri)
         types = {c: pl.String if source.schema[c] == STRING else pl.Float64 for c in columns}
@@ -87,8 +87,10 @@ class PolarsEngine(Engine):
     def write(self, data: Table, kinds: dict[str, str], path: str) -> None:
         """`sink_parquet` on the streaming engine, `write_parquet` of the collected frame on the in-memory one:
         one file either way."""
+        import polars as pl
+
         os.makedirs(path)
-        plan = data.plan.select(ROW_COLUMN, *kinds)
+        plan = data.plan.select(pl.col(ROW_COLUMN).cast(pl.Int64), *kinds)  # int64 as every engine writes it
         file = os.path.join(path, "part-00000.parquet")
         if data.engine == "streaming":
             plan.sink_parquet(file)
