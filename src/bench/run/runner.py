@@ -33,6 +33,7 @@ from src.bench.run.engine import Engine
 from src.bench.run.facts import EngineOptions
 from src.bench.run.measure import ResourceSampler, summarize
 from src.bench.run.steps import apply_steps
+from src.bench.run.variants import STOCK, TUNED
 from src.bench.spec.operators import INTEGER, NUMERIC
 from src.bench.spec.plan import Step, cli_definitions, output_columns, plan_steps
 
@@ -62,6 +63,7 @@ class RunRequest:
     split_seed: int = 0
     options: EngineOptions = field(default_factory=EngineOptions)
     spec: PipelineSpec | None = None  # a --spec file: its steps replace operators and params_by_operator
+    variant: str = STOCK  # TUNED: each step's tuned module where the engine has one (src/bench/run/variants.py)
 
     @property
     def label(self) -> str:
@@ -109,8 +111,8 @@ def pipeline_from_args(args: argparse.Namespace) -> tuple[list[str], PipelineSpe
 
 
 def request_from_args(args: argparse.Namespace, engine: str, operators: list[str], command: str,
-                      spec: PipelineSpec | None = None) -> RunRequest:
-    """The run a `run`, `pipeline`, compare or sweep command line asks for on one engine."""
+                      spec: PipelineSpec | None = None, variant: str = STOCK) -> RunRequest:
+    """The run a `run`, `pipeline`, compare or sweep command line asks for on one engine, in one variant."""
     from src.bench.run.engine_args import options_from_args
     from src.bench.spec.params import parse_params
 
@@ -132,6 +134,7 @@ def request_from_args(args: argparse.Namespace, engine: str, operators: list[str
         fit_input=args.fit_input,
         split=args.split,
         split_seed=args.split_seed,
+        variant=variant,
     )
     req.options = options_from_args(args, f"prepbench-{req.label}")
     return req
@@ -151,11 +154,17 @@ def execute(req: RunRequest) -> RunOutcome:
     steps = plan_request(req, source.schema)
     fit_source = _fit_source(req, source, steps)
     engine = create_engine(req.engine, req.options)
+    engine.variant = req.variant
     engine.check_options()  # a bad flag or an unreachable cluster fails in seconds, before any data is loaded
     for each in [source] if fit_source is source else [source, fit_source]:
         engine.check_input(each)
         _warn_if_workers_may_not_see(each, req)
-    described = [{**s.describe(), "implementation": engine.implementation(s.name, s)} for s in steps]
+    described = [{**s.describe(), "implementation": engine.implementation(s.name, s),
+                  "variant": engine.variant_of(s.name)} for s in steps]
+    variant = TUNED if any(s["variant"] == TUNED for s in described) else STOCK
+    if variant != req.variant:
+        log.info("%s has no tuned variant of %s: its stock implementation is its floor and runs", req.engine,
+                 " or ".join(dict.fromkeys(s.name for s in steps)))
     reference = None if req.engine == REFERENCE else compute_reference(source, fit_source, steps, req.check_rows)
     started = utc_now()
     record: dict[str, Any] = {
@@ -163,6 +172,7 @@ def execute(req: RunRequest) -> RunOutcome:
         "command": req.command,
         "status": "running",
         "engine": {"name": req.engine, "version": engine_version(req.engine)},
+        "variant": variant,
         "operators": req.operators,
         "steps": described,
         "implementations": _labels_by_operator(described),
@@ -180,7 +190,7 @@ def execute(req: RunRequest) -> RunOutcome:
     }
     if req.spec:
         record["spec"] = req.spec.describe()
-    path = out_dir / run_file_name(req.engine, [req.label], started)
+    path = out_dir / run_file_name(req.engine if variant == STOCK else f"{req.engine}-{variant}", [req.label], started)
     try:
         _measure(engine, source, fit_source, steps, req, record, reference)
     except UserError:
