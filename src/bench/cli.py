@@ -306,7 +306,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from src.bench.report.summary import print_run
     from src.bench.run.engine_args import warn_unused_engine_flags
     from src.bench.run.runner import execute, pipeline_from_args, request_from_args
-
     from src.bench.run.variants import chosen_variants
 
     operators, spec = pipeline_from_args(args)

@@ -163,7 +163,8 @@ def _comparison(args: argparse.Namespace, plan: list[tuple[str, str]], operators
     records = [r["record"] for r in runs]
     base = baseline_median(records)
     summary = [
-        {**summary_row(r["record"], base, stock_over_tuned(records, r["record"])), "exit_code": r["exit_code"], "wall_seconds": r["wall_seconds"],
+        {**summary_row(r["record"], base, stock_over_tuned(records, r["record"])), "exit_code": r["exit_code"],
+         "wall_seconds": r["wall_seconds"],
          "run_file": r["run_file"]}
         for r in runs
     ]
@@ -179,7 +180,8 @@ def _comparison(args: argparse.Namespace, plan: list[tuple[str, str]], operators
         "not_run": [_who(*p) for p in plan[len(runs):]],  # left out by Ctrl-C
         "baseline": BASELINE,
         "parameters": {
-            "repeats": args.repeats, "warmup": args.warmup, "variant": args.variant, "params": params, "include_io": args.include_io,
+            "repeats": args.repeats, "warmup": args.warmup, "variant": args.variant, "params": params,
+            "include_io": args.include_io,
             "fit_input": args.fit_input, "split": args.split, "split_seed": args.split_seed,
             "check_rows": args.check_rows, "timeout_seconds": args.timeout, "engine_flags": engine_flags(args),
         },

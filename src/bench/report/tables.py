@@ -122,8 +122,9 @@ def cells(row: dict[str, Any]) -> list[str]:
     """A row as the text of COLUMNS."""
     cpu = row["mean_cpu_percent"]
     return [
-        row["engine"], row["variant"], row["implementation"], fmt_count(row["rows"]), fmt_seconds(row["median_seconds"]),
-        fmt_seconds(row["iqr_seconds"]), fmt_rate(row["rows_per_second"]), fmt_bytes(row["peak_rss_bytes"]),
+        row["engine"], row["variant"], row["implementation"], fmt_count(row["rows"]),
+        fmt_seconds(row["median_seconds"]), fmt_seconds(row["iqr_seconds"]), fmt_rate(row["rows_per_second"]),
+        fmt_bytes(row["peak_rss_bytes"]),
         "-" if cpu is None else f"{cpu:.0f}%", fmt_speedup(row["speedup_vs_numpy"]),
         fmt_speedup(row["stock_over_tuned"]), consistency_text(row), row["status"],
     ]

@@ -1,4 +1,5 @@
-"""StandardScaler, tuned: one SQL aggregate of avg and stddev_pop per column, then one select of expressions.
+"""StandardScaler, tuned: one SQL aggregate of avg, stddev_pop, min and max per column, then one select of
+expressions.
 
 Faster than stock because nothing goes through a vector: stock packs the columns with VectorAssembler, fits with
 Summarizer over vectors, counts the rows again for the population rescale and unpacks with vector_to_array; here
@@ -11,9 +12,11 @@ IMPLEMENTATION = "custom"
 
 
 def fit(df, step):
+    """(mean, std) per column; a constant column (min == max: its std may be rounding noise) has std 0."""
     columns = [F.col(c).cast("double") for c in step.input_cols]
-    row = df.agg(*[f(x) for x in columns for f in (F.avg, F.stddev_pop)]).first()
-    return [(row[2 * i], row[2 * i + 1]) for i in range(len(columns))]
+    row = df.agg(*[f(x) for x in columns for f in (F.avg, F.stddev_pop, F.min, F.max)]).first()
+    stats = [row[4 * i : 4 * i + 4] for i in range(len(columns))]
+    return [(mean, 0.0 if mn == mx else std) for mean, std, mn, mx in stats]
 
 
 def transform(df, stats, step):
