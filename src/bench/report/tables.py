@@ -16,7 +16,7 @@ from src.bench.run.variants import STOCK, TUNED
 
 COLUMNS = ("engine", "variant", "implementation", "rows", "median s", "IQR s", "rows/s", "peak RSS", "mean CPU",
            f"speed-up vs {BASELINE}", "stock/tuned", "consistency", "status")
-WIDE_TERMINAL = 160  # table width when the output is a file or a CI log rather than a terminal
+WIDE_TERMINAL = 200  # table width when the output is a file or a CI log rather than a terminal
 EXAMPLE_CHARS = 30  # each value of the example that a table shows of an inconsistent output is cut to this
 
 
