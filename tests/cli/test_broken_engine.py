@@ -14,6 +14,7 @@ from src.bench.errors import EXIT_INCONSISTENT, EXIT_OK
 from src.bench.registry import EXTRA_ENGINES_VARIABLE, engines
 from tests.clitools import SAMPLE, cli, run_main
 from tests.fixtures.broken_engine.engine import SCALER_OFFSET
+from tests.fixtures.broken_engine.tuned.imputer import FILL_OFFSET
 
 BROKEN = "tests.fixtures.broken_engine"
 
@@ -82,3 +83,24 @@ def test_compare_names_the_broken_engine_as_inconsistent(tmp_path: Path) -> None
     status = {row["engine"]: (row["status"], row["exit_code"]) for row in comparison["summary"]}
     assert status == {"numpy": ("ok", EXIT_OK), "broken": ("inconsistent", EXIT_INCONSISTENT)}
     assert comparison["exit_code"] == EXIT_INCONSISTENT
+
+
+def test_each_variant_is_checked_on_its_own_run(broken, tmp_path: Path) -> None:
+    """`--variant all` runs the stock Imputer (right) and the tuned one (wrong) as two runs, each checked and
+    labelled: the tuned run alone is inconsistent, and the exit code says so."""
+    code, _, err = run_main(["run", "--engine", "broken", "--operator", "Imputer", "--variant", "all", "--input",
+                             str(SAMPLE), "--output", str(tmp_path), "--repeats", "1", "--warmup", "0"])
+    assert code == EXIT_INCONSISTENT, err
+    stock, = (json.loads(p.read_text()) for p in tmp_path.glob("broken_Imputer_*.json"))
+    tuned, = (json.loads(p.read_text()) for p in tmp_path.glob("broken-tuned_Imputer_*.json"))
+    assert (stock["variant"], stock["status"], stock["implementations"]) == ("stock", "ok", {"Imputer": "native"})
+    assert (tuned["variant"], tuned["status"], tuned["implementations"]) == ("tuned", "inconsistent",
+                                                                               {"Imputer": "custom"})
+    assert [s["variant"] for s in tuned["steps"]] == ["tuned"]
+    column = tuned["consistency"]["columns"]["miss_0_imputed"]
+    assert column["max_abs_diff"] == pytest.approx(FILL_OFFSET)
+
+
+def test_tuned_falls_back_to_stock_where_an_engine_has_no_tuned_module(broken, tmp_path: Path) -> None:
+    code, record = run(tmp_path, "MinMaxScaler", "--variant", "tuned")
+    assert code == EXIT_OK and record["variant"] == "stock" and record["steps"][0]["variant"] == "stock"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from src.bench.run.variants import STOCK, TUNED, engine_variants
+from src.bench.run.variants import STOCK, TUNED, engine_variants, has_tuned
 from src.bench.spec.operators import INTEGER, OPERATORS
 from tests.engines import conformance as cf
 from tests.engines import edge_data
@@ -87,6 +87,20 @@ def test_every_operator_and_parameter_has_a_case() -> None:
                   if given[p] != spec.param(p).default}
         assert varied == {p.name for p in spec.params}, name
     assert {p.values[0] for p in _matrix()} == set(cf.installed_engines()) - {cf.REFERENCE}
+
+
+def test_every_tuned_module_runs_every_case_of_its_operator() -> None:
+    """Each tuned variant runs the same cases as its stock variant on the datasets read from Parquet."""
+    cases = {}
+    for p in _matrix():
+        engine, variant, dataset, fmt, io_mode, case = p.values
+        if fmt == "parquet" and not (io_mode and cf.io_modes(engine) and io_mode != cf.io_modes(engine)[0]):
+            cases.setdefault((engine, variant), set()).add((dataset, case.id))
+    for engine in cf.engines_under_test():
+        tuned = {op for op in OPERATORS if has_tuned(cf.facts(engine).package, op)}
+        stock_cases = {(d, c) for d, c in cases[(engine, STOCK)]
+                       if tuned & set(c.split("[")[0].split("-"))}
+        assert cases.get((engine, TUNED), set()) == stock_cases, engine
 
 
 def test_every_dataset_runs_the_operators_it_is_for() -> None:
