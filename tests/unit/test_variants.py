@@ -12,7 +12,7 @@ from src.bench.run.variants import chosen_variants, engine_variants, has_tuned
 from src.bench.spec.operators import OPERATORS
 
 TUNED = {  # the operators with a tuned module, by engine (docs/operators.md says why the others have none)
-    "spark": {"StandardScaler", "MinMaxScaler", "Imputer", "OneHotEncoder", "Tokenizer"},
+    "spark": {"StandardScaler", "MinMaxScaler", "Imputer", "OneHotEncoder"},
     "ray": {"MinMaxScaler", "Imputer", "Tokenizer"},
 }
 
