@@ -2,7 +2,7 @@
 transform + materialize through the Engine interface) against a hand-written script of the same engine API with
 the same boundaries, alternating A B A B in one process per engine (engine started once, input loaded once).
 
-    python benchmarks/overhead.py [--rows 1000000] [--repeats 5] [--engines numpy sklearn spark ray]
+    python benchmarks/overhead.py [--rows 1000000] [--repeats 31] [--engines numpy sklearn spark ray]
 
 Both sides get the same cached input: the object prepbench's `load` returns (numpy arrays and Arrow strings, a
 cached Spark DataFrame, a materialised Ray Dataset, a Dask DataFrame persisted on the workers, a Polars DataFrame,
@@ -13,8 +13,13 @@ directly and ends with the same action (arrays exist / Spark `write.format("noop
 Like prepbench's operators, whose transform may be given other data than their fit, the hand-written Spark
 scripts build the transform from the input DataFrame again instead of reusing the frame the fit was given.
 Printed per cell: median prepbench and hand seconds, the median of the pairwise ratios A/B and of the
-differences A-B. Target (issue 6): ratio <= 1.02 or |difference| <= 10 ms. Exit code: 0 when every cell meets
-the target, 1 when a cell misses it or an engine's child process failed (its cells are then unmeasured).
+differences A-B, each with its 95% bootstrap confidence interval (the pairs resampled with replacement).
+Target (issue 6): ratio <= 1.02 or difference <= 10 ms, judged on the upper end of the interval over at least
+31 alternating pairs: a cell whose interval reaches past both is a miss, so noise on a busy machine is not read
+as overhead, nor hidden. The measured stock operators are those of the runner (the tuned variants are built
+from the same primitives a hand-written script would use, so they are their own hand-written side). Exit code:
+0 when every cell meets the target, 1 when a cell misses it or an engine's child process failed (its cells are
+then unmeasured), 2 with fewer than 31 repeats.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ from src.bench.spec.plan import output_columns, plan_pipeline  # noqa: E402
 ENGINES = ("numpy", "sklearn", "spark", "ray", "dask", "polars", "duckdb")
 OPERATORS = ("StandardScaler", "OneHotEncoder", "Tokenizer")
 RATIO_TARGET, DIFF_TARGET = 1.02, 0.010
+MIN_PAIRS = 31  # the fewest alternating pairs a verdict is drawn from
+BOOTSTRAP = 5000  # resamples of the pairs for each confidence interval
 ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 NUM = [f"num_{i}" for i in range(8)]
@@ -461,13 +468,22 @@ def measure_operator(engine, engine_name: str, source, operator: str, repeats: i
     return summarize(engine_name, operator, a, b)
 
 
+def bootstrap_median(values: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """The 95% bootstrap confidence interval of the median of paired values (pairs resampled with replacement)."""
+    rng = np.random.default_rng(seed)
+    medians = np.median(values[rng.integers(0, len(values), (BOOTSTRAP, len(values)))], axis=1)
+    low, high = np.percentile(medians, [2.5, 97.5])
+    return float(low), float(high)
+
+
 def summarize(engine: str, operator: str, a: list[float], b: list[float]) -> dict[str, Any]:
-    ratio = statistics.median(x / y for x, y in zip(a, b))
-    diff = statistics.median(x - y for x, y in zip(a, b))
+    ratios, diffs = np.array(a) / np.array(b), np.array(a) - np.array(b)
+    ratio_ci, diff_ci = bootstrap_median(ratios), bootstrap_median(diffs)
     return {"engine": engine, "operator": operator, "prepbench_s": a, "hand_s": b,
             "prepbench_median": statistics.median(a), "hand_median": statistics.median(b),
-            "median_ratio": ratio, "median_diff_s": diff,
-            "meets_target": ratio <= RATIO_TARGET or abs(diff) <= DIFF_TARGET}
+            "median_ratio": float(np.median(ratios)), "ratio_ci95": ratio_ci,
+            "median_diff_s": float(np.median(diffs)), "diff_ci95_s": diff_ci,
+            "meets_target": ratio_ci[1] <= RATIO_TARGET or diff_ci[1] <= DIFF_TARGET}
 
 
 # ---- driver: one child process per engine ----
@@ -494,22 +510,29 @@ def run_child(engine: str, path: Path, repeats: int) -> list[dict[str, Any]]:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    print(f"{'engine':<8} {'operator':<15} {'prepbench s':>11} {'hand s':>9} {'ratio':>7} {'diff ms':>9}  target")
+    print(f"{'engine':<8} {'operator':<15} {'prepbench s':>11} {'hand s':>9} {'ratio [95% CI]':>22} "
+          f"{'diff ms [95% CI]':>24}  target")
     for r in rows:
+        ratio = f"{r['median_ratio']:.3f} [{r['ratio_ci95'][0]:.3f}, {r['ratio_ci95'][1]:.3f}]"
+        low, high = (1000 * v for v in r["diff_ci95_s"])
+        diff = f"{1000 * r['median_diff_s']:.1f} [{low:.1f}, {high:.1f}]"
         print(f"{r['engine']:<8} {r['operator']:<15} {r['prepbench_median']:>11.4f} {r['hand_median']:>9.4f} "
-              f"{r['median_ratio']:>7.3f} {1000 * r['median_diff_s']:>9.1f}  {'ok' if r['meets_target'] else 'MISS'}")
+              f"{ratio:>22} {diff:>24}  {'ok' if r['meets_target'] else 'MISS'}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=float, default=1e6)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=MIN_PAIRS, help=f"alternating pairs (at least {MIN_PAIRS})")
     parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
     parser.add_argument("--data-dir", default=str(ROOT / "data" / "cache"))
     parser.add_argument("--json", help="also write the measurements to this file")
     parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.repeats < MIN_PAIRS:
+        print(f"--repeats must be at least {MIN_PAIRS}: a verdict needs that many alternating pairs", file=sys.stderr)
+        return 2
     if args.child:
         print(json.dumps(measure_engine(args.child, Path(args.input), args.repeats)))
         return 0

@@ -94,6 +94,7 @@ def _add_measure_options(parser: argparse.ArgumentParser, output_default: str) -
     )
     parser.add_argument("--repeats", type=int, default=3, help="timed repetitions (default 3)")
     parser.add_argument("--warmup", type=int, default=1, help="discarded warm-up repetitions (default 1; 0 allowed)")
+    add_variant_option(parser)
     parser.add_argument("--include-io", action="store_true", help="time loading the input inside every repetition")
     add_end_to_end_option(parser)
     add_split_options(parser)
@@ -127,6 +128,14 @@ def add_end_to_end_option(parser: argparse.ArgumentParser) -> None:
                         help="time the batch job file to file: the engine's own reader, fit, transform and its own "
                         "Parquet writer, by phase; the written dataset is read back and checked (kept with "
                         "--save-output DIR)")
+
+
+def add_variant_option(parser: argparse.ArgumentParser) -> None:
+    from src.bench.run.variants import CHOICES, STOCK
+
+    parser.add_argument("--variant", choices=CHOICES, default=STOCK,
+                        help="stock: the engine's operator library (default); tuned: the fastest implementation from "
+                        "the engine's core primitives, where it has one (see: prepbench list); all: both")
 
 
 def add_split_options(parser: argparse.ArgumentParser) -> None:
@@ -201,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cols", nargs="+", type=int, default=[8], help="numeric column counts (default 8)")
     p.add_argument("--repeats", type=int, default=3, help="timed repetitions per cell (default 3)")
     p.add_argument("--warmup", type=int, default=1, help="warm-up repetitions per cell (default 1)")
+    add_variant_option(p)
     p.add_argument("--out", required=True, help="JSONL file the cells are appended to")
     p.add_argument(
         "--resume",
@@ -319,6 +329,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from src.bench.run.engine_args import warn_unused_engine_flags
     from src.bench.run.memory_limit import supervised
     from src.bench.run.runner import execute, pipeline_from_args, request_from_args
+    from src.bench.run.variants import chosen_variants
 
     operators, spec = pipeline_from_args(args)
     warn_unused_engine_flags(args, [args.engine])
@@ -326,13 +337,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         from src.bench.run.limited import run_limited
 
         return run_limited(args, operators, spec.name if spec else "-".join(operators))
-    outcome = execute(request_from_args(args, args.engine, operators, args.command, spec))
-    print_run(outcome.record, outcome.path)
-    error = outcome.record.get("error")
-    if error:  # the table is on stdout; stderr gets the one line a script or a log reader looks for
-        print(f"prepbench: engine failure: {error['type']}: {error['message']} (recorded in {outcome.path})",
-              file=sys.stderr)
-    return outcome.exit_code
+    codes = []
+    for variant in chosen_variants(args.engine, operators, args.variant):
+        outcome = execute(request_from_args(args, args.engine, operators, args.command, spec, variant))
+        print_run(outcome.record, outcome.path)
+        error = outcome.record.get("error")
+        if error:  # the table is on stdout; stderr gets the one line a script or a log reader looks for
+            print(f"prepbench: engine failure: {error['type']}: {error['message']} (recorded in {outcome.path})",
+                  file=sys.stderr)
+        codes.append(outcome.exit_code)
+    return EXIT_ENGINE_FAILURE if EXIT_ENGINE_FAILURE in codes else max(codes)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

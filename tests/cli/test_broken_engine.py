@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from src.bench.data.results import read_records
 from src.bench.errors import EXIT_INCONSISTENT, EXIT_OK
 from src.bench.registry import EXTRA_ENGINES_VARIABLE, engines
 from tests.clitools import SAMPLE, cli, run_main
 from tests.fixtures.broken_engine.engine import SCALER_OFFSET
+from tests.fixtures.broken_engine.tuned.imputer import FILL_OFFSET
 
 BROKEN = "tests.fixtures.broken_engine"
 
@@ -82,3 +84,46 @@ def test_compare_names_the_broken_engine_as_inconsistent(tmp_path: Path) -> None
     status = {row["engine"]: (row["status"], row["exit_code"]) for row in comparison["summary"]}
     assert status == {"numpy": ("ok", EXIT_OK), "broken": ("inconsistent", EXIT_INCONSISTENT)}
     assert comparison["exit_code"] == EXIT_INCONSISTENT
+
+
+def test_each_variant_is_checked_on_its_own_run(broken, tmp_path: Path) -> None:
+    """`--variant all` runs the stock Imputer (right) and the tuned one (wrong) as two runs, each checked and
+    labelled: the tuned run alone is inconsistent, and the exit code says so."""
+    code, _, err = run_main(["run", "--engine", "broken", "--operator", "Imputer", "--variant", "all", "--input",
+                             str(SAMPLE), "--output", str(tmp_path), "--repeats", "1", "--warmup", "0"])
+    assert code == EXIT_INCONSISTENT, err
+    stock, = (json.loads(p.read_text()) for p in tmp_path.glob("broken_Imputer_*.json"))
+    tuned, = (json.loads(p.read_text()) for p in tmp_path.glob("broken-tuned_Imputer_*.json"))
+    assert (stock["variant"], stock["status"], stock["implementations"]) == ("stock", "ok", {"Imputer": "native"})
+    assert (tuned["variant"], tuned["status"], tuned["implementations"]) == ("tuned", "inconsistent",
+                                                                               {"Imputer": "custom"})
+    assert [s["variant"] for s in tuned["steps"]] == ["tuned"]
+    column = tuned["consistency"]["columns"]["miss_0_imputed"]
+    assert column["max_abs_diff"] == pytest.approx(FILL_OFFSET)
+
+
+def test_tuned_falls_back_to_stock_where_an_engine_has_no_tuned_module(broken, tmp_path: Path) -> None:
+    code, record = run(tmp_path, "MinMaxScaler", "--variant", "tuned")
+    assert code == EXIT_OK and record["variant"] == "stock" and record["steps"][0]["variant"] == "stock"
+
+
+@pytest.mark.slow  # five child processes: about 4 s on an idle machine
+def test_compare_and_sweep_run_every_variant_as_its_own_row_and_cell(broken, tmp_path: Path) -> None:
+    """`--variant all`: compare shows the engine's stock and tuned rows with their ratio (the reference has only
+    stock); a sweep keys its cells by variant, so --resume finds both."""
+    code, _, err = run_main(["compare", "--operator", "Imputer", "--engines", "numpy", "broken", "--variant", "all",
+                             "--input", str(SAMPLE), "--output", str(tmp_path / "compare"), "--repeats", "1",
+                             "--warmup", "0"])
+    assert code == EXIT_INCONSISTENT, err
+    comparison = json.loads(next((tmp_path / "compare").glob("comparison_*.json")).read_text())
+    rows = [(r["engine"], r["variant"], r["status"]) for r in comparison["summary"]]
+    assert rows == [("numpy", "stock", "ok"), ("broken", "stock", "ok"), ("broken", "tuned", "inconsistent")]
+    assert [r["stock_over_tuned"] is None for r in comparison["summary"]] == [True, True, False]
+    out = tmp_path / "sweep.jsonl"
+    argv = ["sweep", "--engines", "broken", "--operators", "Imputer", "--rows", "200", "--cols", "2", "--repeats",
+            "1", "--warmup", "0", "--variant", "all", "--out", str(out), "--data-dir", str(tmp_path / "data")]
+    code, _, err = run_main(argv)
+    assert code == EXIT_INCONSISTENT, err
+    assert {r["cell"]["variant"]: r["status"] for r in read_records(out)} == {"stock": "ok", "tuned": "inconsistent"}
+    code, stdout, _ = run_main([*argv, "--resume"])
+    assert code == EXIT_INCONSISTENT and "2 cells, 2 already in" in stdout

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from src.bench.run.variants import STOCK, TUNED, engine_variants, has_tuned
 from src.bench.spec.operators import INTEGER, OPERATORS
 from tests.engines import conformance as cf
 from tests.engines import edge_data
@@ -31,29 +32,34 @@ BY_NAME = {d.name: d for d in cf.DATASETS}
 
 
 def _matrix() -> list:
-    """(engine, dataset, format, io-mode, case) for every engine, its cases contiguous. Every dataset is read
-    from Parquet (with the engine's first io-mode, when it has several); every engine also runs, on every other
-    format (CSV, a directory of parts with dictionary-encoded strings) and io-mode, the cases that cover every
-    operator on `main`."""
+    """(engine, variant, dataset, format, io-mode, case) for every engine, its cases contiguous. Every dataset is
+    read from Parquet (with the engine's first io-mode, when it has several); every engine also runs, on every
+    other format (CSV, a directory of parts with dictionary-encoded strings) and io-mode, the cases that cover
+    every operator on `main`. A tuned variant runs every case with a tuned step on every dataset read from
+    Parquet: how the data is read is the engine's, not the variant's."""
     params = []
     for engine in cf.engines_under_test():
         modes = cf.io_modes(engine)
         first = modes[0] if modes else None
-        variants = [(d, "parquet", modes[-1] if d.own_reader and modes else first, True) for d in cf.DATASETS] + [
-            (BY_NAME["main"], fmt, io, False) for io in modes or (None,) for fmt in cf.FORMATS
-            if (fmt, io) != ("parquet", first)]
-        for dataset, fmt, io_mode, every_case in variants:
+        reads = [(d, "parquet", modes[-1] if d.own_reader and modes else first, True) for d in cf.DATASETS]
+        reads += [(BY_NAME["main"], fmt, io, False) for io in modes or (None,) for fmt in cf.FORMATS
+                  if (fmt, io) != ("parquet", first)]
+        runs = [(STOCK, *read) for read in reads] + [(TUNED, *read) for read in reads if read[3]]
+        for variant, dataset, fmt, io_mode, every_case in runs:
             schema = SCHEMAS[dataset.name]
             cases = [c for c in cf.CASES if dataset.runs(c, schema)] if every_case else [
                 c for c in cf.DEFAULT_CASES if c in cf.PIPELINES or not cf.covered_by_pipelines(c, schema)]
             for case in cases:
+                if variant not in engine_variants(engine, list(case.operators)):
+                    continue
                 marks = cf.engine_marks(engine)
                 bug = cf.known_bug(engine, dataset, io_mode, case, schema)
                 if bug is not None:
                     marks.append(pytest.mark.xfail(strict=True, reason=bug.reason))
+                who = engine if variant == STOCK else f"{engine}.{variant}"
                 where = dataset.name if every_case else f"{dataset.name}.{fmt}.io={io_mode}"
-                params.append(pytest.param(engine, dataset.name, fmt, io_mode, case, marks=marks,
-                                           id=f"{engine}-{where}-{case.id}"))
+                params.append(pytest.param(engine, variant, dataset.name, fmt, io_mode, case, marks=marks,
+                                           id=f"{who}-{where}-{case.id}"))
     return params
 
 
@@ -64,9 +70,11 @@ def sessions(tmp_path_factory):
     started.stop()
 
 
-@pytest.mark.parametrize(("engine", "dataset", "fmt", "io_mode", "case"), _matrix())
-def test_engine_matches_the_reference(sessions, engine, dataset, fmt, io_mode, case) -> None:
-    cf.assert_matches_reference(*sessions.load(engine, dataset, fmt, io_mode), case.operators, case.params)
+@pytest.mark.parametrize(("engine", "variant", "dataset", "fmt", "io_mode", "case"), _matrix())
+def test_engine_matches_the_reference(sessions, engine, variant, dataset, fmt, io_mode, case) -> None:
+    started, sources, data = sessions.load(engine, dataset, fmt, io_mode)
+    started.variant = variant
+    cf.assert_matches_reference(started, sources, data, case.operators, case.params)
 
 
 # --- the cases and the data really hold what the comparisons claim to check --------------------------------------
@@ -79,6 +87,20 @@ def test_every_operator_and_parameter_has_a_case() -> None:
                   if given[p] != spec.param(p).default}
         assert varied == {p.name for p in spec.params}, name
     assert {p.values[0] for p in _matrix()} == set(cf.installed_engines()) - {cf.REFERENCE}
+
+
+def test_every_tuned_module_runs_every_case_of_its_operator() -> None:
+    """Each tuned variant runs the same cases as its stock variant on the datasets read from Parquet."""
+    cases = {}
+    for p in _matrix():
+        engine, variant, dataset, fmt, io_mode, case = p.values
+        if fmt == "parquet" and not (io_mode and cf.io_modes(engine) and io_mode != cf.io_modes(engine)[0]):
+            cases.setdefault((engine, variant), set()).add((dataset, case.id))
+    for engine in cf.engines_under_test():
+        tuned = {op for op in OPERATORS if has_tuned(cf.facts(engine).package, op)}
+        stock_cases = {(d, c) for d, c in cases[(engine, STOCK)]
+                       if tuned & set(c.split("[")[0].split("-"))}
+        assert cases.get((engine, TUNED), set()) == stock_cases, engine
 
 
 def test_every_dataset_runs_the_operators_it_is_for() -> None:

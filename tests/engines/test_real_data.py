@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from src.bench.data.inputs import InputSource, resolve_input
+from src.bench.run.variants import STOCK, TUNED, engine_variants
 from tests.engines import conformance as cf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,8 +72,11 @@ def case_named(case_id: str) -> Case:
 
 
 def _matrix() -> list:
-    return [pytest.param(engine, mode, case, marks=cf.engine_marks(engine), id=f"{engine}-{mode}-{case.id}")
-            for engine in cf.engines_under_test() for case in CASES for mode in MODES]
+    """Every case on every engine's stock variant, and the cases with a tuned step on its tuned variant."""
+    return [pytest.param(engine, variant, mode, case, marks=cf.engine_marks(engine),
+                         id=f"{engine if variant == STOCK else f'{engine}.{variant}'}-{mode}-{case.id}")
+            for engine in cf.engines_under_test() for variant in (STOCK, TUNED) for case in CASES for mode in MODES
+            if variant in engine_variants(engine, list(case.operators))]
 
 
 # --- the data and the engines ------------------------------------------------------------------------------------
@@ -112,9 +116,11 @@ def reference(files, case_id: str) -> dict:
 
 # --- every engine against the reference --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("engine", "mode", "case"), _matrix())
-def test_engine_matches_the_reference_on_real_data(sessions, engine, mode, case) -> None:
-    cf.assert_matches_reference(*sessions.load(engine, mode, "parquet"), case.operators, case.params)
+@pytest.mark.parametrize(("engine", "variant", "mode", "case"), _matrix())
+def test_engine_matches_the_reference_on_real_data(sessions, engine, variant, mode, case) -> None:
+    started, sources, data = sessions.load(engine, mode, "parquet")
+    started.variant = variant
+    cf.assert_matches_reference(started, sources, data, case.operators, case.params)
 
 
 # --- the file itself, checked by hand ----------------------------------------------------------------------------

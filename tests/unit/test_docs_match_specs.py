@@ -161,3 +161,19 @@ def test_label_table_matches_the_engines_operator_modules(engine: str) -> None:
             f"docs/operators.md says {engine} {operator} is {documented[operator]}, "
             f"{module.__name__}.IMPLEMENTATION is {module.IMPLEMENTATION}"
         )
+
+
+# docs/operators.md: the variants -------------------------------------------------------------------------------
+
+def test_variant_table_names_every_tuned_module() -> None:
+    """Each engine's row lists exactly the operators it has a tuned module of (`none`: no tuned module)."""
+    from src.bench.registry import engines
+    from src.bench.run.variants import has_tuned
+
+    section = _section((ROOT / "docs" / "operators.md").read_text(), "## Variants: stock and tuned")
+    _, rows = _table(section, "| engine | tuned operators |")
+    documented = {name: set() if tuned == "none" else set(tuned.split(", "))
+                  for names, tuned, _ in rows for name in names.split(", ")}
+    assert sorted(documented) == sorted(ENGINE_NAMES)
+    for name in ENGINE_NAMES:
+        assert documented[name] == {op for op in OPERATORS if has_tuned(engines()[name].package, op)}, name

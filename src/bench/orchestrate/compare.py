@@ -38,10 +38,12 @@ from src.bench.report.tables import (
     markdown_table,
     phase_rows,
     print_rich_table,
+    stock_over_tuned,
     summary_row,
 )
 from src.bench.run.child import ChildInterrupted, failure_record, global_flags, run_child
 from src.bench.run.engine_args import engine_flags, local_path
+from src.bench.run.variants import STOCK
 
 if TYPE_CHECKING:
     from src.bench.spec.pipeline_file import PipelineSpec
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
 def main(args: argparse.Namespace) -> int:
     from src.bench.run.engine_args import warn_unused_engine_flags
     from src.bench.run.runner import pipeline_from_args
+    from src.bench.run.variants import chosen_variants
 
     operators, spec = pipeline_from_args(args)
     engines = selected_engines(args.engines)
@@ -59,13 +62,14 @@ def main(args: argparse.Namespace) -> int:
     started = utc_now().isoformat()
     runs = []
     shown = f"{spec.name} ({' -> '.join(operators)})" if spec else ' -> '.join(operators)
-    for i, engine in enumerate(engines, 1):
-        _say(f"== {engine} ({i}/{len(engines)}): {shown} on {args.input}")
-        runs.append(_run_engine(args, engine, operators, spec, out))
-        if runs[-1]["interrupted"]:  # Ctrl-C: report the engines done so far, run no more
-            _say(f"== interrupted: not run: {', '.join(engines[len(runs):]) or 'none'}")
+    plan = [(e, v) for e in engines for v in chosen_variants(e, operators, args.variant)]
+    for i, (engine, variant) in enumerate(plan, 1):
+        _say(f"== {_who(engine, variant)} ({i}/{len(plan)}): {shown} on {args.input}")
+        runs.append(_run_engine(args, engine, variant, operators, spec, out))
+        if runs[-1]["interrupted"]:  # Ctrl-C: report the runs done so far, run no more
+            _say(f"== interrupted: not run: {', '.join(_who(*p) for p in plan[len(runs):]) or 'none'}")
             break
-    comparison = _comparison(args, engines, operators, spec, params, runs, started)
+    comparison = _comparison(args, plan, operators, spec, params, runs, started)
     name = f"comparison_{spec.name if spec else '-'.join(operators)}_{dataset_stem(args.input)}"
     json_path = write_json_atomic(out / f"{name}.json", comparison)
     md_path = write_text_atomic(out / f"{name}.md", _markdown(comparison))
@@ -91,6 +95,11 @@ def _validate(args: argparse.Namespace, engines: list[str], operators: list[str]
     return request.params_by_operator
 
 
+def _who(engine: str, variant: str) -> str:
+    """An engine and variant as progress lines name them: spark, spark tuned."""
+    return engine if variant == STOCK else f"{engine} {variant}"
+
+
 def dataset_stem(path: str) -> str:
     return Path(urlparse(path).path.rstrip("/")).stem or "data"
 
@@ -104,9 +113,11 @@ def _child_command(engine: str, operators: list[str], spec: PipelineSpec | None)
     return ["pipeline", "--engine", engine, "--operators", *operators]
 
 
-def _child_args(args: argparse.Namespace, engine: str, operators: list[str], spec: PipelineSpec | None) -> list[str]:
+def _child_args(args: argparse.Namespace, engine: str, variant: str, operators: list[str],
+                spec: PipelineSpec | None) -> list[str]:
     flags = [*global_flags(args), *_child_command(engine, operators, spec), "--input", local_path(args.input),
-             "--repeats", str(args.repeats), "--warmup", str(args.warmup), "--check-rows", str(args.check_rows)]
+             "--repeats", str(args.repeats), "--warmup", str(args.warmup), "--check-rows", str(args.check_rows),
+             "--variant", variant]
     if args.params is not None:
         flags += ["--params", args.params]
     if args.data_path:
@@ -123,24 +134,27 @@ def _child_args(args: argparse.Namespace, engine: str, operators: list[str], spe
         flags += ["--memory-limit", str(args.memory_limit)]
     if args.save_output:
         target = Path(local_path(args.save_output))
-        flags += ["--save-output", str(target.with_name(f"{target.stem}_{engine}{target.suffix}"))]
+        named = engine if variant == STOCK else f"{engine}_{variant}"
+        flags += ["--save-output", str(target.with_name(f"{target.stem}_{named}{target.suffix}"))]
     return flags + engine_flags(args, engine)
 
 
-def _run_engine(args: argparse.Namespace, engine: str, operators: list[str], spec: PipelineSpec | None,
-                out: Path) -> dict[str, Any]:
-    """One engine in its own process; its run file is moved into --output."""
-    result_dir = Path(tempfile.mkdtemp(prefix=f".compare-{engine}-", dir=out))
+def _run_engine(args: argparse.Namespace, engine: str, variant: str, operators: list[str],
+                spec: PipelineSpec | None, out: Path) -> dict[str, Any]:
+    """One engine in one variant in its own process; its run file is moved into --output."""
+    result_dir = Path(tempfile.mkdtemp(prefix=f".compare-{engine}-{variant}-", dir=out))
     try:
         try:
-            result = run_child(_child_args(args, engine, operators, spec), result_dir, args.timeout,
-                               on_line=lambda line: _say(f"{engine:>8} | {line}"), memory_limit=args.memory_limit)
+            result = run_child(_child_args(args, engine, variant, operators, spec), result_dir, args.timeout,
+                               on_line=lambda line: _say(f"{_who(engine, variant):>8} | {line}"),
+                               memory_limit=args.memory_limit)
         except ChildInterrupted as stop:
             result = stop.result
         run_file = None
         if result.record is None:
             command = _child_command(engine, operators, spec)[0]
-            record = failure_record(engine, operators, command, args.input, result, args.timeout)
+            record = {**failure_record(engine, operators, command, args.input, result, args.timeout),
+                      "variant": variant}
             if spec:
                 record["spec"] = spec.describe()
         else:
@@ -149,17 +163,18 @@ def _run_engine(args: argparse.Namespace, engine: str, operators: list[str], spe
             shutil.move(result.run_file, run_file)
     finally:
         shutil.rmtree(result_dir, ignore_errors=True)
-    _say(f"== {engine}: {record['status']} in {result.seconds:.1f} s")
+    _say(f"== {_who(engine, variant)}: {record['status']} in {result.seconds:.1f} s")
     return {"record": record, "exit_code": result.exit_code, "wall_seconds": result.seconds,
             "run_file": str(run_file) if run_file else None, "interrupted": result.interrupted}
 
 
-def _comparison(args: argparse.Namespace, engines: list[str], operators: list[str], spec: PipelineSpec | None,
-                params: dict, runs: list[dict[str, Any]], started: str) -> dict[str, Any]:
+def _comparison(args: argparse.Namespace, plan: list[tuple[str, str]], operators: list[str],
+                spec: PipelineSpec | None, params: dict, runs: list[dict[str, Any]], started: str) -> dict[str, Any]:
     records = [r["record"] for r in runs]
     base = baseline_median(records)
     summary = [
-        {**summary_row(r["record"], base), "exit_code": r["exit_code"], "wall_seconds": r["wall_seconds"],
+        {**summary_row(r["record"], base, stock_over_tuned(records, r["record"])), "exit_code": r["exit_code"],
+         "wall_seconds": r["wall_seconds"],
          "run_file": r["run_file"]}
         for r in runs
     ]
@@ -170,13 +185,14 @@ def _comparison(args: argparse.Namespace, engines: list[str], operators: list[st
         "operators": operators,
         "spec": spec.describe() if spec else None,
         "dataset": {"input": args.input, "data_path": args.data_path, "rows": rows},
-        "engines": engines,
-        "not_run": engines[len(runs):],  # left out by Ctrl-C
+        "engines": list(dict.fromkeys(e for e, _ in plan)),
+        "variants": {e: [v for each, v in plan if each == e] for e, _ in plan},
+        "not_run": [_who(*p) for p in plan[len(runs):]],  # left out by Ctrl-C
         "baseline": BASELINE,
         "parameters": {
-            "repeats": args.repeats, "warmup": args.warmup, "params": params, "include_io": args.include_io,
-            "end_to_end": args.end_to_end, "fit_input": args.fit_input, "split": args.split,
-            "split_seed": args.split_seed,
+            "repeats": args.repeats, "warmup": args.warmup, "variant": args.variant, "params": params,
+            "include_io": args.include_io, "end_to_end": args.end_to_end, "fit_input": args.fit_input,
+            "split": args.split, "split_seed": args.split_seed,
             "check_rows": args.check_rows, "timeout_seconds": args.timeout, "engine_flags": engine_flags(args),
             "memory_limit_bytes": args.memory_limit,
         },
@@ -211,7 +227,8 @@ def _title(comparison: dict[str, Any]) -> str:
 
 def _markdown(comparison: dict[str, Any]) -> str:
     p = comparison["parameters"]
-    base_ok = any(r["engine"] == BASELINE and r["median_seconds"] for r in comparison["summary"])
+    base_ok = any(r["engine"] == BASELINE and r["variant"] == STOCK and r["median_seconds"]
+                  for r in comparison["summary"])
     lines = [
         f"# Comparison: {_title(comparison)}",
         "",
@@ -225,7 +242,8 @@ def _markdown(comparison: dict[str, Any]) -> str:
          "Median and IQR are of the operator time (fit + transform + the action that computes every output), "
          "without engine start and data load.")
         + " Speed-up = numpy median / engine median"
-        + ("." if base_ok else " (not available: the numpy engine did not run or failed)."),
+        + ("" if base_ok else " (not available: the numpy engine did not run or failed)")
+        + "; stock/tuned = the engine's stock median / its tuned median (variants: docs/operators.md).",
         "",
         f"Exit code: {comparison['exit_code']}.",
     ]

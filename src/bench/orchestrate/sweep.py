@@ -6,7 +6,8 @@ operator key `spec:<name>`, and --resume refuses an --out whose cells of that na
 Datasets (numeric=cols, 2 categorical, text, 10% missing, the given seed; or a --profile's with cols num_*
 columns, see dataset()) are generated once and cached as Parquet in --data-dir under DatasetSpec.cache_key(), so
 a rerun or a resume reads the same bytes; --resume refuses an --out recorded with other data options. A finished
-cell is appended as one whole, fsynced line carrying its keys (engine, operator, rows, cols) and its status, so
+cell is appended as one whole, fsynced line carrying its keys (engine, operator, rows, cols, split, variant) and
+its status, so
 killing the sweep loses at most the cell that was running. A cell that fails or times out (its whole process
 group is killed) is recorded with its error and the sweep goes on. Ctrl-C stops the running cell (its engine is
 shut down), records nothing for it and exits 130.
@@ -33,6 +34,7 @@ from src.bench.errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, Us
 from src.bench.report.tables import fmt_seconds
 from src.bench.run.child import failure_record, global_flags, run_child
 from src.bench.run.engine_args import engine_flags
+from src.bench.run.variants import STOCK, chosen_variants
 
 if TYPE_CHECKING:
     from src.bench.data.generate import DatasetSpec
@@ -52,11 +54,13 @@ class Cell:
     split: float | None = None  # fit on this fraction of the rows (cells of older sweeps have none)
     split_seed: int = 0
     end_to_end: bool = False  # --end-to-end: read, fit, transform and write file to file
+    variant: str = STOCK  # the operators' variant (src/bench/run/variants.py; cells of older sweeps: stock)
 
     def label(self) -> str:
         split = "" if self.split is None else f" fit on {self.split:g}"
         end_to_end = " end to end" if self.end_to_end else ""
-        return f"{self.engine} {self.operator} {self.rows:,}x{self.cols}{split}{end_to_end}"
+        variant = "" if self.variant == STOCK else f" {self.variant}"
+        return f"{self.engine}{variant} {self.operator} {self.rows:,}x{self.cols}{split}{end_to_end}"
 
 
 def main(args: argparse.Namespace) -> int:
@@ -71,8 +75,9 @@ def main(args: argparse.Namespace) -> int:
     _validate(args)
     warn_unused_engine_flags(args, engines)
     out = Path(args.out)
-    grid = [Cell(e, o, r, c, args.split, args.split_seed, args.end_to_end) for c in sorted(set(args.cols))
-            for r in row_counts(args.rows) for o in operators for e in engines]
+    grid = [Cell(e, o, r, c, args.split, args.split_seed, args.end_to_end, v) for c in sorted(set(args.cols))
+            for r in row_counts(args.rows) for o in operators for e in engines
+            for v in chosen_variants(e, _operators_of(o, specs), args.variant)]
     records = _records(out)
     if records and not args.resume:
         raise UserError(f"{out} already holds {len(records)} cells; add --resume to continue that sweep, "
@@ -171,6 +176,12 @@ def check_specs(specs: dict[str, PipelineSpec], records: list[dict[str, Any]], a
                             "another --out")
 
 
+def _operators_of(operator: str, specs: dict[str, PipelineSpec]) -> list[str]:
+    """The operators a cell runs: its operator, or its spec file's."""
+    spec = _spec_of(operator, specs)
+    return spec.operators if spec else [operator]
+
+
 def _spec_of(operator: str, specs: dict[str, PipelineSpec]) -> PipelineSpec | None:
     """The spec file of a cell keyed spec:<name>; None for an operator's cell."""
     return specs.get(operator.removeprefix(SPEC_CELL)) if operator.startswith(SPEC_CELL) else None
@@ -262,13 +273,15 @@ def run_cell(cell: Cell, data: Path, args: argparse.Namespace, spec: PipelineSpe
     command = (["pipeline", "--engine", cell.engine, "--spec", str(Path(spec.path).resolve())] if spec else
                ["run", "--engine", cell.engine, "--operator", cell.operator])
     cli_args = [*global_flags(args), *command, "--input", str(data), "--repeats", str(args.repeats),
-                "--warmup", str(args.warmup), *cell_flags(cell), *engine_flags(args, cell.engine)]
+                "--warmup", str(args.warmup), "--variant", cell.variant, *cell_flags(cell),
+                *engine_flags(args, cell.engine)]
     if args.memory_limit:
         cli_args += ["--memory-limit", str(args.memory_limit)]
     with tempfile.TemporaryDirectory(prefix="prepbench-sweep-") as tmp:
         result = run_child(cli_args, Path(tmp), args.timeout_per_cell, memory_limit=args.memory_limit)
-    record = result.record or failure_record(cell.engine, spec.operators if spec else [cell.operator], command[0],
-                                             str(data), result, args.timeout_per_cell)
+    record = result.record or {**failure_record(cell.engine, spec.operators if spec else [cell.operator],
+                                                command[0], str(data), result, args.timeout_per_cell),
+                               "variant": cell.variant}
     if spec:
         record["spec"] = spec.describe()
     return {"cell": asdict(cell), **record, "exit_code": result.exit_code, "cell_seconds": result.seconds,

@@ -1,6 +1,7 @@
 """Result records as the report sees them: read from any mix of files, deduplicated, one entry per cell.
 
-A cell is (operators, dataset, rows, numeric columns, engine). The same run can arrive twice (its run file and
+A cell is (operators, dataset, rows, numeric columns, engine and variant): a tuned run is a series of its own,
+named "<engine> tuned". The same run can arrive twice (its run file and
 the comparison that embeds it) and a cell can have been run again (a rerun of compare, a sweep with
 --retry-failed): the latest record of a cell wins. Speed-up is the numpy engine's median over the engine's,
 taken from the numpy record of the same operators, dataset and size.
@@ -16,7 +17,8 @@ from typing import Any
 
 from src.bench.data.results import read_records
 from src.bench.errors import UserError
-from src.bench.report.tables import BASELINE, median_seconds, speedup
+from src.bench.report.tables import BASELINE, median_seconds, speedup, variant
+from src.bench.run.variants import STOCK
 
 log = logging.getLogger("prepbench")
 RESULT_SUFFIXES = (".json", ".jsonl")
@@ -25,7 +27,7 @@ RESULT_SUFFIXES = (".json", ".jsonl")
 @dataclass
 class Entry:
     record: dict[str, Any]
-    engine: str
+    engine: str  # the series: the engine's name, "<engine> tuned" for its tuned variant
     operators: str  # "Tokenizer -> HashingTF" for a pipeline, "spec:ctr" for a spec file
     dataset: str
     rows: int | None
@@ -51,6 +53,14 @@ class Entry:
     @property
     def peak_rss(self) -> float | None:
         return (self.record.get("resources") or {}).get("peak_rss_bytes")
+
+    @property
+    def engine_name(self) -> str:
+        return self.record["engine"].get("name", "?")
+
+    @property
+    def variant(self) -> str:
+        return variant(self.record)
 
     def cell(self) -> tuple:
         return self.operators, self.dataset, self.rows, self.cols, self.engine
@@ -97,15 +107,16 @@ def _is_run(record: Any) -> bool:
 
 
 def _run_key(record: dict[str, Any]) -> tuple:
-    return record["engine"].get("name"), tuple(record.get("operators") or ()), record.get("started_at")
+    return record["engine"].get("name"), variant(record), tuple(record.get("operators") or ()), record.get("started_at")
 
 
 def _entry(record: dict[str, Any]) -> Entry:
     dataset = record.get("dataset") or {}
     cell = record.get("cell") or {}
+    name = record["engine"].get("name", "?")
     return Entry(
         record=record,
-        engine=record["engine"].get("name", "?"),
+        engine=name if variant(record) == STOCK else f"{name} {variant(record)}",
         operators=_label(record),
         dataset=dataset.get("uri") or dataset.get("input") or "?",
         rows=dataset.get("rows") or cell.get("rows"),
@@ -139,12 +150,27 @@ def _set_speedups(entries: list[Entry]) -> None:
 
 
 def engine_order(entries: list[Entry]) -> list[str]:
-    """Known engines in the registry's order (the reference first), then any other engine by name."""
+    """Known engines in the registry's order (the reference first), each engine's tuned series after its stock
+    one, then any other engine by name."""
     from src.bench.registry import engines
 
     known = list(engines())
-    present = {e.engine for e in entries}
-    return [n for n in known if n in present] + sorted(present - set(known))
+    series = {e.engine: (e.engine_name, e.variant) for e in entries}
+
+    def rank(name: str) -> tuple:
+        engine, kind = series[name]
+        return known.index(engine) if engine in known else len(known), engine, kind != STOCK
+
+    return sorted(series, key=rank)
+
+
+def variant_pairs(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
+    """(stock, tuned) entries of the same engine, operators, dataset and size, in report order."""
+    stock = {(e.operators, e.dataset, e.rows, e.cols, e.engine_name): e for e in entries if e.variant == STOCK}
+    order = engine_order(entries)
+    pairs = [(stock[key], e) for e in entries if e.variant != STOCK
+             and (key := (e.operators, e.dataset, e.rows, e.cols, e.engine_name)) in stock]
+    return sorted(pairs, key=lambda p: (p[1].operators, p[1].rows or 0, p[1].cols or 0, order.index(p[1].engine)))
 
 
 def operator_order(entries: list[Entry]) -> list[str]:

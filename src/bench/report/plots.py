@@ -156,6 +156,37 @@ def _finish_axes(ax, panel: Panel, xlabel: str, ylabel: str) -> None:
         ax.legend(fontsize=8)
 
 
+def variants_figure(pairs: list[tuple[Entry, Entry]]) -> bytes:
+    """stock/tuned of every operator and engine at the operator's largest size: grouped bars, 1 = no gain."""
+    plt = _pyplot()
+    operators = list(dict.fromkeys(t.operators for _, t in pairs))
+    largest = {op: max(_size(t) for _, t in pairs if t.operators == op) for op in operators}
+    chosen = [(s, t) for s, t in pairs if _size(t) == largest[t.operators]]
+    engines = list(dict.fromkeys(t.engine_name for _, t in chosen))
+    colours = engine_colours(engines)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(operators) + 2), 4.8))
+    width = 0.8 / max(len(engines), 1)
+    for i, engine in enumerate(engines):
+        xs, ys = [], []
+        for j, op in enumerate(operators):
+            pair = next(((s, t) for s, t in chosen if t.engine_name == engine and t.operators == op), None)
+            if pair:
+                xs.append(j + (i - (len(engines) - 1) / 2) * width)
+                ys.append(pair[0].median / pair[1].median)
+        bars = ax.bar(xs, ys, width=width, color=colours[engine], label=engine)
+        for bar, y in zip(bars, ys):
+            ax.annotate(f"{y:.2f}", (bar.get_x() + bar.get_width() / 2, y), ha="center", va="bottom", fontsize=8)
+    ax.axhline(1.0, color="#444", linewidth=1, linestyle="--", label="stock = tuned")
+    ax.set_xticks(range(len(operators)), operators, rotation=30, ha="right")
+    ax.set_ylabel("stock median / tuned median")
+    ax.set_title("Stock vs tuned: how much of the stock time is the operator library (each operator at its largest "
+                 "size)", fontsize=10)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def _size(e: Entry) -> tuple[int, int]:
     return e.rows or 0, e.cols or 0
 

@@ -81,12 +81,15 @@ def main(args: argparse.Namespace) -> int:
         path = write_html(out, title, sections)
         print(f"report (HTML): {path}")
     print_rich_table("Median time (speed-up vs numpy), consistency", overview.header, overview.body)
+    variants = variants_table(entries)
+    if variants.body:
+        print_rich_table("Stock vs tuned variants", variants.header, variants.body)
     return 0
 
 
 def build_sections(entries: list, overview: Table) -> list[Section]:
-    from src.bench.report.entries import engine_order, operator_order
-    from src.bench.report.plots import engine_colours, operator_figure, overview_figure
+    from src.bench.report.entries import engine_order, operator_order, variant_pairs
+    from src.bench.report.plots import engine_colours, operator_figure, overview_figure, variants_figure
 
     colours = engine_colours(engine_order(entries))
     operators = operator_order(entries)
@@ -97,8 +100,14 @@ def build_sections(entries: list, overview: Table) -> list[Section]:
         intro.images.append(("overview.png", overview_figure(timed, timed_ops, colours),
                              "median time and speed-up per operator and engine"))
     sections = [intro, Section("Consistency with the numpy reference", _CONSISTENCY_TEXT,
-                               tables=[consistency_matrix(entries)]),
-                Section("Fixed costs", _FIXED_COSTS_TEXT, tables=[fixed_costs_table(entries)])]
+                               tables=[consistency_matrix(entries)])]
+    pairs = variant_pairs(entries)
+    if pairs:
+        timed_pairs = [(s, t) for s, t in pairs if s.median and t.median]
+        images = [("variants.png", variants_figure(timed_pairs), "stock/tuned ratio per operator and engine")] if (
+            timed_pairs) else []
+        sections.append(Section("Stock vs tuned", _VARIANTS_TEXT, images, [variants_table(entries)]))
+    sections.append(Section("Fixed costs", _FIXED_COSTS_TEXT, tables=[fixed_costs_table(entries)]))
     for i, op in enumerate(operators, 1):
         mine = [e for e in entries if e.operators == op]
         section = Section(op, tables=[results_table(mine)])
@@ -121,6 +130,28 @@ _CONSISTENCY_TEXT = ("Every run compares its output with the numpy engine's (int
                      "within the operator's tolerance). A cell sums up every size run for that operator and engine; "
                      "where outputs differ it names the first differing row of the smallest such run: the column, "
                      "the row number in the input, and the reference's value vs the engine's.")
+
+
+_VARIANTS_TEXT = ("Each engine's stock operator library beside its tuned variant, the fastest implementation from the "
+                  "engine's core primitives (docs/operators.md): stock/tuned = stock median / tuned median, how much "
+                  "of the stock time is the operator library rather than the engine. Both are checked against the "
+                  "numpy reference on every run.")
+
+
+def variants_table(entries: list) -> Table:
+    """Operator x size x engine with both variants: the two medians, their ratio, both verdicts."""
+    from src.bench.report.entries import variant_pairs
+
+    with_cols = any(e.cols is not None for e in entries)
+    body = []
+    for stock, tuned in variant_pairs(entries):
+        ratio = stock.median / tuned.median if stock.median and tuned.median else None
+        body.append([stock.operators, fmt_count(stock.rows), *([fmt_count(stock.cols)] if with_cols else []),
+                     stock.engine_name, fmt_seconds(stock.median), fmt_seconds(tuned.median), fmt_speedup(ratio),
+                     f"{stock.status} / {tuned.status}"])
+    header = ["operator", "rows", *(["cols"] if with_cols else []), "engine", "stock median s", "tuned median s",
+              "stock/tuned", "status (stock / tuned)"]
+    return Table(header, body)
 
 
 _FIXED_COSTS_TEXT = ("Paid once per process, outside the timed repetitions: starting the engine (Spark session with "

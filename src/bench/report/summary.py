@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from src.bench import registry
+from src.bench.run.variants import has_tuned
 from src.bench.spec.operators import OPERATORS
 
 
@@ -24,7 +25,8 @@ def listing() -> dict[str, Any]:
     ]
     engines = [
         {"name": e.name, "description": e.description, "installed": registry.engine_installed(e.name),
-         "version": registry.engine_version(e.name)}
+         "version": registry.engine_version(e.name),
+         "tuned_operators": [op for op in OPERATORS if has_tuned(e.package, op)]}
         for e in registry.engines().values()
     ]
     return {"operators": operators, "engines": engines}
@@ -46,15 +48,23 @@ def print_listing(as_json: bool = False) -> None:
         params = ", ".join(f"{k}={json.dumps(v['default'])}" for k, v in op["params"].items()) or "-"
         ops.add_row(op["name"], op["kind"], op["input"], op["output"], params)
     eng = Table(title="Engines", title_justify="left")
-    for col in ("engine", "what", "status", "version"):
+    for col in ("engine", "what", "status", "version", "variants (--variant)"):
         eng.add_column(col, overflow="fold")
     for e in data["engines"]:
         status = "installed" if e["installed"] else "[yellow]not installed[/]"
-        eng.add_row(e["name"], e["description"], status, e["version"] or "-")
+        eng.add_row(e["name"], e["description"], status, e["version"] or "-", _variants_text(e["tuned_operators"]))
     console = _listing_console(Console)
     console.print(ops)
     console.print(eng)
     console.print("All operators take input_cols and output_cols too; see docs/operators.md for the semantics.")
+    console.print("Variants: stock = the engine's operator library; tuned = the fastest implementation from the "
+                  "engine's core primitives (docs/operators.md); an engine without tuned modules is its own floor.")
+
+
+def _variants_text(tuned: list[str]) -> str:
+    if not tuned:
+        return "stock"
+    return f"stock, tuned ({'every operator' if len(tuned) == len(OPERATORS) else ', '.join(tuned)})"
 
 
 def _listing_console(console_cls):
@@ -86,7 +96,8 @@ def print_run(record: dict[str, Any], path: Path | None) -> None:
 
     console = Console()
     status = record["status"]
-    title = f"{record['engine']['name']} · {' → '.join(record['operators'])} · {status}"
+    variant = record.get("variant", "stock")
+    title = f"{record['engine']['name']} ({variant}) · {' → '.join(record['operators'])} · {status}"
     table = Table(title=title, title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")

@@ -1,7 +1,8 @@
 """The comparison table of `compare` and `report`: one row per run record, in Markdown, HTML or the terminal.
 
 Speed-up is the reference engine's median time divided by the engine's (the reference is the single-machine
-baseline of DESIGN.md): 2.0 means twice as fast as the reference, 0.5 half as fast.
+baseline of DESIGN.md): 2.0 means twice as fast as the reference, 0.5 half as fast. stock/tuned, on a tuned run's
+row, is the same engine's stock median divided by the tuned one: how much of the time is the operator library.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import Any
 
 from src.bench.registry import REFERENCE as BASELINE
 from src.bench.run.consistency import first_example
+from src.bench.run.variants import STOCK, TUNED
 
-COLUMNS = ("engine", "implementation", "rows", "median s", "IQR s", "rows/s", "peak RSS", "mean CPU",
-           f"speed-up vs {BASELINE}", "consistency", "status")
-WIDE_TERMINAL = 160  # table width when the output is a file or a CI log rather than a terminal
+COLUMNS = ("engine", "variant", "implementation", "rows", "median s", "IQR s", "rows/s", "peak RSS", "mean CPU",
+           f"speed-up vs {BASELINE}", "stock/tuned", "consistency", "status")
+WIDE_TERMINAL = 200  # table width when the output is a file or a CI log rather than a terminal
 EXAMPLE_CHARS = 30  # each value of the example that a table shows of an inconsistent output is cut to this
 
 
@@ -43,12 +45,29 @@ def speedup(record: dict[str, Any], baseline_median: float | None) -> float | No
     return baseline_median / median
 
 
-def summary_row(record: dict[str, Any], baseline_median: float | None) -> dict[str, Any]:
-    """The figures of one run that the table shows, as plain values (JSON-friendly)."""
+def variant(record: dict[str, Any]) -> str:
+    """The variant a run ran (a record of an older version, without one, ran the stock operators)."""
+    return record.get("variant") or STOCK
+
+
+def stock_over_tuned(records: list[dict[str, Any]], record: dict[str, Any]) -> float | None:
+    """On a tuned run: the median of the same engine's stock run among `records` over the tuned one."""
+    if variant(record) != TUNED:
+        return None
+    stock = next((median_seconds(r) for r in records
+                  if r["engine"]["name"] == record["engine"]["name"] and variant(r) == STOCK), None)
+    tuned = median_seconds(record)
+    return stock / tuned if stock and tuned else None
+
+
+def summary_row(record: dict[str, Any], baseline_median: float | None,
+                ratio: float | None = None) -> dict[str, Any]:
+    """The figures of one run that the table shows, as plain values (JSON-friendly); `ratio`: stock/tuned."""
     timing = record.get("timing") or {}
     resources = record.get("resources") or {}
     return {
         "engine": record["engine"]["name"],
+        "variant": variant(record),
         "implementation": implementation_label(record),
         "rows": (record.get("dataset") or {}).get("rows"),
         "median_seconds": median_seconds(record),
@@ -57,6 +76,7 @@ def summary_row(record: dict[str, Any], baseline_median: float | None) -> dict[s
         "peak_rss_bytes": resources.get("peak_rss_bytes"),
         "mean_cpu_percent": resources.get("mean_cpu_percent"),
         "speedup_vs_numpy": speedup(record, baseline_median),
+        "stock_over_tuned": ratio,
         "consistency": (record.get("consistency") or {}).get("verdict", "-"),
         "consistency_example": first_example(record.get("consistency") or {}, EXAMPLE_CHARS),
         "status": status_text(record),
@@ -98,7 +118,8 @@ def phase_rows(records: list[dict[str, Any]]) -> list[list[str]]:
 
 
 def baseline_median(records: list[dict[str, Any]]) -> float | None:
-    return next((median_seconds(r) for r in records if r["engine"]["name"] == BASELINE and median_seconds(r)), None)
+    return next((median_seconds(r) for r in records
+                 if r["engine"]["name"] == BASELINE and variant(r) == STOCK and median_seconds(r)), None)
 
 
 def fmt_seconds(value: float | None) -> str:
@@ -135,10 +156,11 @@ def cells(row: dict[str, Any]) -> list[str]:
     """A row as the text of COLUMNS."""
     cpu = row["mean_cpu_percent"]
     return [
-        row["engine"], row["implementation"], fmt_count(row["rows"]), fmt_seconds(row["median_seconds"]),
-        fmt_seconds(row["iqr_seconds"]), fmt_rate(row["rows_per_second"]), fmt_bytes(row["peak_rss_bytes"]),
+        row["engine"], row["variant"], row["implementation"], fmt_count(row["rows"]),
+        fmt_seconds(row["median_seconds"]), fmt_seconds(row["iqr_seconds"]), fmt_rate(row["rows_per_second"]),
+        fmt_bytes(row["peak_rss_bytes"]),
         "-" if cpu is None else f"{cpu:.0f}%", fmt_speedup(row["speedup_vs_numpy"]),
-        consistency_text(row), row["status"],
+        fmt_speedup(row["stock_over_tuned"]), consistency_text(row), row["status"],
     ]
 
 

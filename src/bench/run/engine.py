@@ -3,7 +3,8 @@
 An engine starts (session, cluster connection), loads and caches the input, then runs steps: fit and transform
 are lazy where the engine is lazy, and `materialize` is the one action that computes every output column.
 Each operator lives in `src/engines/<engine>/operators/<operator>.py` with `IMPLEMENTATION` (native,
-native+adapter or custom), `fit(data, step)` for stateful operators and `transform(data, state, step)`.
+native+adapter or custom), `fit(data, step)` for stateful operators and `transform(data, state, step)`; its
+tuned variant, when the engine has one, in `src/engines/<engine>/tuned/<operator>.py` (src/bench/run/variants.py).
 
 `collect` returns outputs in the canonical forms the consistency check compares:
 numeric -> float64 ndarray (NaN for null); index -> float64 ndarray of integers (NaN for null);
@@ -24,6 +25,7 @@ from typing import Any, ClassVar
 from src.bench.data.inputs import InputSource
 from src.bench.errors import UserError
 from src.bench.run.facts import EngineOptions
+from src.bench.run.variants import STOCK, TUNED, has_tuned, tuned_module
 from src.bench.spec.operators import module_name
 from src.bench.spec.plan import Step
 
@@ -41,6 +43,7 @@ class Engine(ABC):
     fused_phases: ClassVar[dict[str, str]] = {}
     # What the end-to-end phases hold on this engine where their names alone would mislead (one sentence).
     phase_note: ClassVar[str] = ""
+    variant: str = STOCK  # TUNED: `operator` loads an operator's tuned module where the engine has one
 
     def __init__(self, options: EngineOptions) -> None:
         self.options = options
@@ -113,7 +116,17 @@ class Engine(ABC):
         """Processes outside this process's tree that do the engine's work (e.g. local cluster daemons)."""
         return []
 
+    def variant_of(self, name: str) -> str:
+        """The variant `operator` loads for this operator."""
+        return TUNED if self.variant == TUNED and has_tuned(self._package(), name) else STOCK
+
+    def _package(self) -> str:
+        """The engine's package, which holds engine.py and the `tuned` package."""
+        return type(self).__module__.rpartition(".")[0]
+
     def operator(self, name: str):
+        if self.variant_of(name) == TUNED:
+            return importlib.import_module(tuned_module(self._package(), name))
         module = module_name(name)
         try:
             return importlib.import_module(f"{self.operators_package}.{module}")

@@ -35,6 +35,7 @@ from src.bench.run.measure import ResourceSampler, summarize
 from src.bench.run.memory_estimate import needed_bytes, refusal
 from src.bench.run.memory_limit import enter_limit, format_size
 from src.bench.run.steps import apply_steps
+from src.bench.run.variants import STOCK, TUNED
 from src.bench.spec.operators import INTEGER, NUMERIC
 from src.bench.spec.plan import Step, cli_definitions, output_columns, plan_steps
 
@@ -66,6 +67,7 @@ class RunRequest:
     spec: PipelineSpec | None = None  # a --spec file: its steps replace operators and params_by_operator
     end_to_end: bool = False  # time read -> fit -> transform -> write with the engine's reader and writer
     memory_limit: int | None = None  # --memory-limit in bytes; the parent process enforces it (memory_limit.py)
+    variant: str = STOCK  # TUNED: each step's tuned module where the engine has one (src/bench/run/variants.py)
 
     @property
     def label(self) -> str:
@@ -125,8 +127,8 @@ def pipeline_from_args(args: argparse.Namespace) -> tuple[list[str], PipelineSpe
 
 
 def request_from_args(args: argparse.Namespace, engine: str, operators: list[str], command: str,
-                      spec: PipelineSpec | None = None) -> RunRequest:
-    """The run a `run`, `pipeline`, compare or sweep command line asks for on one engine."""
+                      spec: PipelineSpec | None = None, variant: str = STOCK) -> RunRequest:
+    """The run a `run`, `pipeline`, compare or sweep command line asks for on one engine, in one variant."""
     from src.bench.run.engine_args import options_from_args
     from src.bench.spec.params import parse_params
 
@@ -150,6 +152,7 @@ def request_from_args(args: argparse.Namespace, engine: str, operators: list[str
         split_seed=args.split_seed,
         end_to_end=args.end_to_end,
         memory_limit=getattr(args, "memory_limit", None),
+        variant=variant,
     )
     req.options = options_from_args(args, f"prepbench-{req.label}")
     return req
@@ -171,11 +174,17 @@ def execute(req: RunRequest) -> RunOutcome:
     engine = create_engine(req.engine, req.options)
     # before the engine's own checks and start: settings read at start (a JVM's heap) and a refused option
     settings = engine.limit_memory(req.memory_limit) if req.memory_limit else None
+    engine.variant = req.variant
     engine.check_options()  # a bad flag or an unreachable cluster fails in seconds, before any data is loaded
     for each in [source] if fit_source is source else [source, fit_source]:
         engine.check_input(each)
         _warn_if_workers_may_not_see(each, req)
-    described = [{**s.describe(), "implementation": engine.implementation(s.name, s)} for s in steps]
+    described = [{**s.describe(), "implementation": engine.implementation(s.name, s),
+                  "variant": engine.variant_of(s.name)} for s in steps]
+    variant = TUNED if any(s["variant"] == TUNED for s in described) else STOCK
+    if variant != req.variant:
+        log.info("%s has no tuned variant of %s: its stock implementation is its floor and runs", req.engine,
+                 " or ".join(dict.fromkeys(s.name for s in steps)))
     refused = _memory_refusal(engine, source, steps, req.memory_limit)
     # end to end, the numpy engine's written dataset is checked too: against its in-memory outputs
     checked_by_itself = req.engine == REFERENCE and not req.end_to_end
@@ -187,6 +196,7 @@ def execute(req: RunRequest) -> RunOutcome:
         "command": req.command,
         "status": "running",
         "engine": {"name": req.engine, "version": engine_version(req.engine)},
+        "variant": variant,
         "operators": req.operators,
         "steps": described,
         "implementations": _labels_by_operator(described),
@@ -205,7 +215,7 @@ def execute(req: RunRequest) -> RunOutcome:
     }
     if req.spec:
         record["spec"] = req.spec.describe()
-    path = out_dir / run_file_name(req.engine, [req.label], started)
+    path = out_dir / run_file_name(req.engine if variant == STOCK else f"{req.engine}-{variant}", [req.label], started)
     if req.memory_limit:
         record["memory_limit"] = {"limit_bytes": req.memory_limit, "engine_settings": settings}
     if refused:  # the engine never starts: a failed run that says why, and no reference was computed

@@ -35,15 +35,20 @@ def _split(step):
     return categories, indices
 
 
-def fit(df, step):
+def fit_positions(df, step):
+    """The StringIndexer model of the category columns (None without any) and K of every column."""
     categories, indices = _split(step)
     indexer, sizes = None, []
     if categories:
         indexer, sizes = fit_indexer(df, _sub_step(step, categories), [scratch(o, "index") for _, o in categories])
-    state = (indexer, sizes + _index_sizes(df, [c for c, _ in indices]))
+    return indexer, sizes + _index_sizes(df, [c for c, _ in indices])
+
+
+def fit(df, step):
+    state = fit_positions(df, step)
     encoder = OneHotEncoder(inputCols=[scratch(o, "position") for o in step.output_cols],
                             outputCols=list(step.output_cols), dropLast=True, handleInvalid="keep")
-    return state, encoder.fit(_with_positions(df, step, state))
+    return state, encoder.fit(with_positions(df, step, state))
 
 
 def _sub_step(step, pairs):
@@ -70,7 +75,7 @@ def _index_sizes(df, columns) -> list[int]:
     return sizes
 
 
-def _with_positions(df, step, state):
+def with_positions(df, step, state):
     """Each input as a nominal position column with K values: 0..K-1 for the categories, >= K (category columns)
     or -1 (index columns) for unseen and null, which "keep" sends to the extra slot that dropLast drops."""
     indexer, sizes = state  # K of the category columns, then of the index columns
@@ -92,4 +97,4 @@ def _with_positions(df, step, state):
 def transform(df, state, step):
     first, encoder = state
     positions = encoder.getInputCols()
-    return encoder.transform(_with_positions(df, step, first)).drop(*positions)
+    return encoder.transform(with_positions(df, step, first)).drop(*positions)
