@@ -44,7 +44,7 @@ def read_frame(client: Client, source: InputSource, columns: list[str]) -> dd.Da
     plans a lazy read's partitions from the columns each graph uses, so an output column and ROW could be computed
     from differently split partitions and be assigned to the wrong rows.)"""
     if source.format == "parquet" and source.is_local:
-        frame = _read_parquet(client, source, columns)
+        frame = _read_parquet(source, columns)
     else:
         frame = dd.from_map(_read, [source], args=[columns], meta=_typed_meta(source, columns))
     frame = client.persist(frame.repartition(npartitions=_partitions(client)))
@@ -73,22 +73,31 @@ def _typed_meta(source: InputSource, columns: list[str]) -> pd.DataFrame:
     return _schema(source, columns).empty_table().to_pandas().assign(**{ROW: np.array([], dtype=np.int64)})
 
 
-def _read_parquet(client: Client, source: InputSource, columns: list[str]) -> dd.DataFrame:
-    """dd.read_parquet on the workers, each partition cast to the reader's types, then numbered in file order."""
-    schema = _schema(source, columns)
-    raw = dd.read_parquet(source.uri, columns=columns, dtype_backend="pyarrow")
-    typed = client.persist(raw.map_partitions(_cast, schema, meta=schema.empty_table().to_pandas()))
-    lengths = typed.map_partitions(len).compute().tolist()
-    starts = tuple(int(s) for s in np.cumsum([0, *lengths[:-1]]))
-    return typed.map_partitions(_numbered, starts, meta=_typed_meta(source, columns))
+def _read_parquet(source: InputSource, columns: list[str]) -> dd.DataFrame:
+    """One partition per row group of each Parquet file, read on a worker with the reader's types and numbered
+    from the row counts in the files' footers. (Not dd.read_parquet: it plans its partitions from the columns each
+    graph uses, combining row groups and files into fewer partitions, and a graph derived from a persisted read of
+    several files failed with "lost dependencies": the combined partitions were gone.)"""
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    pieces = []
+    for path in ds.dataset(source.uri, format="parquet").files:  # the reader's order
+        footer = pq.ParquetFile(path).metadata
+        pieces += [(path, group, footer.row_group(group).num_rows) for group in range(footer.num_row_groups)]
+    starts = np.cumsum([0, *(rows for _, _, rows in pieces[:-1])]).tolist()
+    return dd.from_map(_read_row_group, [(path, group, start) for (path, group, _), start in zip(pieces, starts)],
+                       schema=_schema(source, columns), meta=_typed_meta(source, columns))
 
 
-def _cast(part: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
-    table = pa.Table.from_pandas(part, preserve_index=False).select(schema.names).cast(schema)
-    return table.to_pandas()
+def _read_row_group(piece: tuple[str, int, int], schema: pa.Schema) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    path, group, start = piece
+    table = pq.ParquetFile(path).read_row_group(group, columns=schema.names)
+    return _numbered(table.select(schema.names).cast(schema).to_pandas(), start)
 
 
-def _numbered(part: pd.DataFrame, starts: tuple[int, ...], partition_info: dict | None = None) -> pd.DataFrame:
-    start = int(starts[partition_info["number"]]) if partition_info else 0
+def _numbered(part: pd.DataFrame, start: int) -> pd.DataFrame:
     rows = np.arange(start, start + len(part), dtype=np.int64)
     return part.assign(**{ROW: rows}).set_axis(pd.RangeIndex(start, start + len(part)))  # unique, as when scattered
