@@ -231,7 +231,9 @@ class MemoryGuard:
         return info
 
 
-MEMORY_ERRORS = ("outofmemory", "out of memory", "memoryerror", "cannot allocate memory")
+# an engine's own words for running out: a JVM's OutOfMemoryError, Python's MemoryError, Dask's KilledWorker (its
+# nanny restarts a worker at 95% of its share of the limit, and a task whose workers all died fails so)
+MEMORY_ERRORS = ("outofmemory", "out of memory", "memoryerror", "cannot allocate memory", "killedworker")
 
 
 def verdict(record: dict[str, Any], memory: dict[str, Any]) -> dict[str, Any]:
