@@ -115,6 +115,30 @@ def test_cores_sets_the_workers_and_stop_ends_their_processes() -> None:
     assert not _alive(pids)
 
 
+@pytest.mark.slow
+def test_under_a_memory_limit_the_workers_read_a_directory_of_parts_in_order(tmp_path: Path) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = tmp_path / "parts.parquet"
+    parts.mkdir()
+    for i in range(5):  # more parts than the partitions wanted (2 per worker): Dask combines them
+        pq.write_table(pa.table({"num_0": np.arange(i * 100, (i + 1) * 100, dtype=np.float64)}),
+                       parts / f"part-{i}.parquet")
+    engine = DaskEngine(_options(cores=1))
+    assert engine.limit_memory(2**30) == "LocalCluster memory_limit 624 MiB per worker x 1, spilling to disk"
+    engine.start()
+    try:
+        assert engine.cluster.workers[0].memory_manager.memory_limit == 624 * 2**20
+        data = engine.load(resolve_input(str(parts)), ["num_0"])
+        assert engine.count(data) == 500
+        output = engine.materialize(data, ["num_0"])
+        assert engine.collect(output, ["num_0"], None)["num_0"].tolist() == list(range(500))
+    finally:
+        engine.stop()
+
+
 def _alive(pids: list[int]) -> bool:
     for pid in pids:
         try:

@@ -123,3 +123,16 @@ def test_only_documents_duckdb_lowercases_wrongly_go_to_python(engine, tmp_path,
     out = assert_matches_reference(engine, (source, source), (data, data), ["Tokenizer"])["test"]["text_tokens"]
     assert out[0] == ["οδος", "a"] and out[3] == ["i\u0307stanbul"]
     assert set(seen) == {"ΟΔΟΣ A", "İstanbul"}  # from the train and the test transform
+
+
+def test_a_memory_limit_gives_duckdb_half_of_it_and_an_explicit_smaller_one_wins() -> None:
+    halved = DuckdbEngine(_options())
+    assert halved.limit_memory(2 * 2**30) == ("memory_limit 1024MiB (half the limit), spilling to DuckDB's default "
+                                              "temp directory")
+    assert halved._config()["memory_limit"] == "1024MiB"
+    given = DuckdbEngine(_options(duckdb_memory_limit="500MiB"))
+    assert given.limit_memory(2 * 2**30) == "memory_limit 500MiB (--duckdb-memory-limit)"
+    assert given._config()["memory_limit"] == "500MiB"
+    with pytest.raises(UserError, match=r"^--duckdb-memory-limit 4GB is more than --memory-limit 2 GiB; give a "
+                       r"smaller one, or drop it to use half the limit$"):
+        DuckdbEngine(_options(duckdb_memory_limit="4GB")).limit_memory(2 * 2**30)

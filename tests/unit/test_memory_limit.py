@@ -83,12 +83,14 @@ def test_a_run_over_the_limit_is_failed_whatever_it_wrote() -> None:
     assert judged["memory_limit"] == {**LIMIT, "exceeded": True, "engine_settings": "spark.driver.memory 512m"}
 
 
-def test_an_engine_out_of_memory_under_the_limit_is_a_memory_limit_failure() -> None:
-    record = {"status": "failed", "error": {"type": "Py4JJavaError", "message": "java.lang.OutOfMemoryError: Java "
-                                            "heap space"}}
-    judged = verdict(record, {**LIMIT, "mechanism": "watchdog", "peak_bytes": 700 * 2**20, "exceeded": False})
+@pytest.mark.parametrize("error", [{"type": "Py4JJavaError", "message": "java.lang.OutOfMemoryError: Java heap"},
+                                   {"type": "KilledWorker", "message": "Attempted to run task on 4 different workers"}])
+def test_an_engine_out_of_memory_under_the_limit_is_a_memory_limit_failure(error: dict) -> None:
+    judged = verdict({"status": "failed", "error": error},
+                     {**LIMIT, "mechanism": "watchdog", "peak_bytes": 700 * 2**20, "exceeded": False})
     assert judged["error"]["message"] == ("memory limit: the engine ran out of memory (peak 700 MiB, limit 1 GiB, "
                                           "enforced by watchdog)")
+    assert judged["engine_error"] == error
 
 
 def test_a_run_within_the_limit_keeps_its_status() -> None:

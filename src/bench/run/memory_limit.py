@@ -20,8 +20,10 @@ Either way the run is recorded `failed` with reason `memory limit`, the peak and
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,12 +62,29 @@ def format_size(size: float) -> str:
 def enter_limit() -> None:
     """In the run's process, right before its engine starts: join the run's cgroup, so the daemons the engine
     starts inherit it, and tell the parent's watchdog to start counting. Nothing to do without a limit."""
+    if not supervised():
+        return
+    _return_freed_memory()
     group = os.environ.get(GROUP_ENV)
     if group:
         (Path(group) / "cgroup.procs").write_text(str(os.getpid()))
     armed = os.environ.get(ARMED_ENV)
     if armed:
         Path(armed).touch()
+
+
+def _return_freed_memory() -> None:
+    """Hand back to the system what the reference computation freed: Arrow's allocator (mimalloc) keeps freed
+    memory for reuse (2.4 GB of RSS after a 1e7-row reference, 0.2 GB after this), and it would count in the
+    watchdog's sum and in the peak, though it is not the engine's."""
+    gc.collect()
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def supervised() -> bool:
@@ -231,7 +250,9 @@ class MemoryGuard:
         return info
 
 
-MEMORY_ERRORS = ("outofmemory", "out of memory", "memoryerror", "cannot allocate memory")
+# an engine's own words for running out: a JVM's OutOfMemoryError, Python's MemoryError, Dask's KilledWorker (its
+# nanny restarts a worker at 95% of its share of the limit, and a task whose workers all died fails so)
+MEMORY_ERRORS = ("outofmemory", "out of memory", "memoryerror", "cannot allocate memory", "killedworker")
 
 
 def verdict(record: dict[str, Any], memory: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from .load import load_frame, read_frame
 
 CONNECT_TIMEOUT = "10s"
 CLIENT_BYTES = 400 * 2**20  # this process under --memory-limit: scheduler, nannies, client, pandas and pyarrow
+MIN_WORKER_BYTES = 1 * 2**30  # a worker's share of the limit below which another worker is not started
 
 
 @dataclass
@@ -59,17 +60,22 @@ class DaskEngine(Engine):
         self.client: Client | None = None
         self.cluster: LocalCluster | None = None
         self._worker_memory: int | None = None
+        self._workers: int | None = None
 
     def limit_memory(self, limit_bytes: int) -> str:
         """Each worker of the LocalCluster gets an equal share of the limit after CLIENT_BYTES for this process
         (scheduler, nannies, client): Dask spills a worker's data to disk from 60-70% of its share, pauses it at
-        80% and restarts it at 95%. The workers read the input themselves, not this process. A running cluster's
-        workers have their own limits: only this process is limited there."""
+        80% and restarts it at 95%. A worker holds ~500 MiB of its own besides its data (pandas, pyarrow, a
+        partition being read and cast), so without --cores there are only as many workers as get MIN_WORKER_BYTES
+        each. The workers read the input themselves, not this process. A running cluster's workers have their own
+        limits: only this process is limited there."""
         if self.options.dask_address:
             return "none: a running Dask cluster's workers have their own --memory-limit"
-        workers = self.options.cores or os.cpu_count() or 1
-        self._worker_memory = max((limit_bytes - CLIENT_BYTES) // workers, 128 * 2**20)
-        return f"LocalCluster memory_limit {format_size(self._worker_memory)} per worker x {workers}, spilling to disk"
+        room = max((limit_bytes - CLIENT_BYTES) // MIN_WORKER_BYTES, 1)
+        self._workers = self.options.cores or min(os.cpu_count() or 1, room)
+        self._worker_memory = max((limit_bytes - CLIENT_BYTES) // self._workers, 128 * 2**20)
+        return (f"LocalCluster memory_limit {format_size(self._worker_memory)} per worker x {self._workers}, "
+                "spilling to disk")
 
     def check_options(self) -> None:
         address = self.options.dask_address
@@ -91,9 +97,14 @@ class DaskEngine(Engine):
                 raise UserError(f"cannot connect to the Dask scheduler at {scheduler_url(address)}: "
                                 f"{str(exc).splitlines()[0]}") from None
         else:
-            self.cluster = LocalCluster(n_workers=self.options.cores or os.cpu_count() or 1, threads_per_worker=1,
-                                        processes=True, dashboard_address=None, silence_logs=logging.WARNING,
-                                        memory_limit=self._worker_memory or "auto")
+            workers = self._workers or self.options.cores or os.cpu_count() or 1
+            # under a limit a worker over its share is restarted (at 95%), not paused: what it holds outside Dask's
+            # accounting never frees, and a paused worker waited forever (the nannies keep this setting)
+            pause = {"distributed.worker.memory.pause": False} if self._worker_memory else {}
+            with dask.config.set(pause):
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=logging.WARNING,
+                                            memory_limit=self._worker_memory or "auto")
             self.client = Client(self.cluster)
         workers = self.client.scheduler_info(n_workers=-1)["workers"]
         return {"version": dask.__version__, "dask_ml": dask_ml.__version__, "distributed": distributed.__version__,
