@@ -122,6 +122,7 @@ PARAMETER_CASES: dict[str, list[dict[str, Any]]] = {
                 {"strategy": "constant", "fill_value": -2.5}],
     "HashingTF": [{"num_features": 16, "binary": True}],
     "IDF": [{"min_doc_freq": 5}, {"min_doc_freq": 40}],
+    "Normalizer": [{"p": 1.0}, {"p": "inf"}],
 }
 PIPELINES = [
     Case(("Tokenizer", "HashingTF", "IDF")),
@@ -182,6 +183,7 @@ DATASETS = [
             parameter_cases=frozenset()),
     Dataset("offset_minmax", lambda: edge_data.offsets_pair(1 / (5e3 * np.sqrt(12))), frozenset({"MinMaxScaler"}),
             parameter_cases=frozenset()),
+    Dataset("zeros", edge_data.zeros_pair, frozenset({"MaxAbsScaler", "Normalizer"})),
 ]
 FORMATS = edge_data.FORMATS
 

@@ -463,3 +463,55 @@ def test_planner_refuses_a_float_column_as_categories_in_one_line(operator) -> N
     assert f"column 'num_0' is numeric, but {operator} needs string or integer" in message
     assert "floating-point numbers are not categories" in message
     assert "store 'num_0' as integers or strings in the input" in message and "\n" not in message
+
+
+# --- the vector operators: MaxAbsScaler, Normalizer, PolynomialExpansion, FeatureHasher ----------------------------
+
+def test_max_abs_scaler_divides_by_the_largest_magnitude() -> None:
+    data = frame(num_0=[2.0, -8.0, 4.0], num_1=[0.0, 0.0, 0.0])  # max|x| = 8; num_1 all zeros: divided by 1
+    out = apply("MaxAbsScaler", data, apply_to=frame(num_0=[16.0, -1.0], num_1=[3.0, 0.0]))
+    assert out["num_0_maxabs"].tolist() == [2.0, -0.125] and out["num_1_maxabs"].tolist() == [3.0, 0.0]
+    assert apply("MaxAbsScaler", data)["num_0_maxabs"].tolist() == [0.25, -1.0, 0.5]
+
+
+def test_max_abs_scaler_refuses_missing_values() -> None:
+    with pytest.raises(UserError, match=r"column 'num_0' has missing values \(null or NaN\), e\.g\. row 1;"):
+        apply("MaxAbsScaler", frame(num_0=[1.0, None]))
+
+
+# Rows (3, 4), (0, 0), (-1, 2): norms l1 7 / 0 / 3, l2 5 / 0 / sqrt(5), max 4 / 0 / 2.
+ROWS = frame(num_a=[3.0, 0.0, -1.0], num_b=[4.0, 0.0, 2.0])
+
+
+@pytest.mark.parametrize(("p", "expected"), [
+    ({}, [[0.6, 0.8], [0.0, 0.0], [-1 / math.sqrt(5), 2 / math.sqrt(5)]]),
+    ({"p": 1}, [[3 / 7, 4 / 7], [0.0, 0.0], [-1 / 3, 2 / 3]]),
+    ({"p": "inf"}, [[0.75, 1.0], [0.0, 0.0], [-0.5, 1.0]]),
+    ({"p": math.inf}, [[0.75, 1.0], [0.0, 0.0], [-0.5, 1.0]]),  # JSON's Infinity, as Python's json reads it
+])
+def test_normalizer_divides_each_row_by_its_norm_and_leaves_a_zero_row(p, expected) -> None:
+    out = apply("Normalizer", ROWS, p)["normalized"]
+    assert out.shape == (3, 2)
+    np.testing.assert_allclose(dense(out), expected, rtol=1e-15)
+
+
+def test_normalizer_writes_one_vector_named_by_output_cols() -> None:
+    out = apply("Normalizer", ROWS, {"input_cols": ["num_b", "num_a"], "output_cols": ["unit"]})["unit"]
+    assert dense(out)[0] == [0.8, 0.6]  # the columns in the order given
+    with pytest.raises(UserError, match=r"Normalizer: 2 output_cols, but Normalizer writes one vector column"):
+        apply("Normalizer", ROWS, {"output_cols": ["x", "y"]})
+    with pytest.raises(UserError, match=r"'p' must be one of 1.0, 2.0, inf, got 3.0"):
+        apply("Normalizer", ROWS, {"p": 3})
+    with pytest.raises(UserError, match=r"column 'num_b' has missing values \(null or NaN\), e\.g\. row 0;"):
+        apply("Normalizer", frame(num_a=[1.0, 2.0], num_b=[None, 1.0]))
+
+
+def test_planner_names_and_chains_a_vector_output() -> None:
+    schema = {"num_0": NUMERIC, "num_1": NUMERIC}
+    first, second = plan_pipeline(["StandardScaler", "Normalizer"], {}, schema)
+    assert (second.input_cols, second.output_cols) == (first.output_cols, ("normalized",))
+    twice = plan_pipeline(["Normalizer", "Normalizer"], {"Normalizer": {"input_cols": "num_*"}}, schema)
+    assert [s.output_cols for s in twice] == [("normalized",), ("normalized_Normalizer_2",)]
+    with pytest.raises(UserError, match=r"column 'normalized' is vector, but StandardScaler needs numeric columns; "
+                                        r"a vector column is not split back into numbers"):
+        plan_pipeline(["Normalizer", "StandardScaler"], {"StandardScaler": {"input_cols": "@Normalizer"}}, schema)
