@@ -123,6 +123,7 @@ PARAMETER_CASES: dict[str, list[dict[str, Any]]] = {
     "HashingTF": [{"num_features": 16, "binary": True}],
     "IDF": [{"min_doc_freq": 5}, {"min_doc_freq": 40}],
     "Normalizer": [{"p": 1.0}, {"p": "inf"}],
+    "PolynomialExpansion": [{"degree": 3}],
 }
 PIPELINES = [
     Case(("Tokenizer", "HashingTF", "IDF")),
@@ -183,7 +184,7 @@ DATASETS = [
             parameter_cases=frozenset()),
     Dataset("offset_minmax", lambda: edge_data.offsets_pair(1 / (5e3 * np.sqrt(12))), frozenset({"MinMaxScaler"}),
             parameter_cases=frozenset()),
-    Dataset("zeros", edge_data.zeros_pair, frozenset({"MaxAbsScaler", "Normalizer"})),
+    Dataset("zeros", edge_data.zeros_pair, frozenset({"MaxAbsScaler", "Normalizer", "PolynomialExpansion"})),
 ]
 FORMATS = edge_data.FORMATS
 

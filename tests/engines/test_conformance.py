@@ -9,8 +9,9 @@ Datasets (tests/engines/edge_data.py): `main` (nulls with even and odd counts, a
 code-point-ordered categories, int64 numbers and categories, mixed-case text with tabs, blank documents), `tiny`
 (ties, a not-quite-exact constant, train = test), `blank_batch` (a batch of only empty/whitespace documents; text
 operators only), `empty_category` (an empty-string category; category operators only), `zeros` (all-zero
-columns and rows; the vector operators only) and `odd_names` (column names with dots, spaces, backticks, non-ASCII
-letters, and two that differ only in case; read with the engine's own reader when it has one). Every engine also
+columns and rows; the vector operators only) and
+`odd_names` (column names with dots, spaces, backticks, non-ASCII letters, and two that differ only in case; read
+with the engine's own reader when it has one). Every engine also
 runs, on `main`, the cases that cover every operator through every other format (CSV, Parquet parts) and io-mode.
 A known engine bug is a strict expected failure (conformance.KNOWN_BUGS), so it turns into a failure when fixed.
 

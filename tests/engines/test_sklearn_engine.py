@@ -100,6 +100,7 @@ def test_implementation_labels(splits) -> None:
         "IDF": "native+adapter",
         "MaxAbsScaler": "native+adapter",
         "Normalizer": "native",
+        "PolynomialExpansion": "native",
     }
     [median] = plan_pipeline(["Imputer"], {"Imputer": {"strategy": "median"}}, schema)
     [unscaled] = plan_pipeline(["StandardScaler"], {"StandardScaler": {"with_std": False}}, schema)

@@ -515,3 +515,31 @@ def test_planner_names_and_chains_a_vector_output() -> None:
     with pytest.raises(UserError, match=r"column 'normalized' is vector, but StandardScaler needs numeric columns; "
                                         r"a vector column is not split back into numbers"):
         plan_pipeline(["Normalizer", "StandardScaler"], {"StandardScaler": {"input_cols": "@Normalizer"}}, schema)
+
+
+def test_polynomial_expansion_in_scikit_learns_order_without_bias() -> None:
+    data = frame(num_a=[2.0, 0.0], num_b=[3.0, -1.0])  # terms x, y, x², xy, y² (then x³, x²y, xy², y³)
+    assert dense(apply("PolynomialExpansion", data)["expanded"]) == [[2, 3, 4, 6, 9], [0, -1, 0, 0, 1]]
+    cubic = apply("PolynomialExpansion", data, {"degree": 3})["expanded"]
+    assert dense(cubic)[0] == [2, 3, 4, 6, 9, 8, 12, 18, 27] and cubic.shape == (2, 9)
+    three = apply("PolynomialExpansion", frame(num_a=[2.0], num_b=[3.0], num_c=[5.0]))["expanded"]
+    assert dense(three) == [[2, 3, 5, 4, 6, 10, 9, 15, 25]]  # x y z x² xy xz y² yz z²
+    assert dense(apply("PolynomialExpansion", data, {"degree": 1})["expanded"]) == [[2, 3], [0, -1]]
+    with pytest.raises(UserError, match=r"'degree' must be >= 1, got 0"):
+        apply("PolynomialExpansion", data, {"degree": 0})
+
+
+def test_polynomial_expansion_after_a_scaler_from_a_spec_file(tmp_path) -> None:
+    from src.bench.spec.pipeline_file import load_pipeline
+    from src.bench.spec.plan import plan_steps
+
+    path = tmp_path / "poly.yaml"
+    path.write_text("name: poly\nsteps:\n  - {name: scale, operator: StandardScaler}\n"
+                    "  - {operator: PolynomialExpansion, output_cols: [terms]}\n")
+    data = frame(num_0=[1.0, 3.0], num_1=[4.0, 8.0])  # scaled: (-1, -1) and (1, 1)
+    steps = plan_steps(list(load_pipeline(str(path)).steps), kinds_of(data))
+    assert (steps[1].input_cols, steps[1].output_cols) == (("num_0_scaled", "num_1_scaled"), ("terms",))
+    for step in steps:
+        data = ENGINE.transform(step, ENGINE.fit(step, data) if step.spec.stateful else None, data)
+    assert dense(ENGINE.collect(data, ["terms"], None)["terms"]) == [[-1, -1, 1, 1, 1], [1, 1, 1, 1, 1]]
+

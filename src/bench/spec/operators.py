@@ -271,6 +271,19 @@ OPERATORS: dict[str, OperatorSpec] = {
             ),
             combines=True,
         ),
+        OperatorSpec(
+            name="PolynomialExpansion",
+            kind="stateless",
+            description="all products of the inputs of degree 1..degree, no bias, in scikit-learn's order, as one "
+                        "vector",
+            input_kinds=_SCALER_INPUTS,
+            output_kind=VECTOR,
+            default_inputs=("num_*",),
+            output_suffix="expanded",
+            rtol=1e-12,
+            params=(Param("degree", int, 2, "the highest total degree of a product", minimum=1),),
+            combines=True,
+        ),
     )
 }
 
