@@ -9,7 +9,7 @@ Datasets (tests/engines/edge_data.py): `main` (nulls with even and odd counts, a
 code-point-ordered categories, int64 numbers and categories, mixed-case text with tabs, blank documents), `tiny`
 (ties, a not-quite-exact constant, train = test), `blank_batch` (a batch of only empty/whitespace documents; text
 operators only), `empty_category` (an empty-string category; category operators only), `zeros` (all-zero
-columns and rows; the vector operators only) and
+columns and rows; the vector operators only), `hashing` (missing and odd values; FeatureHasher only) and
 `odd_names` (column names with dots, spaces, backticks, non-ASCII letters, and two that differ only in case; read
 with the engine's own reader when it has one). Every engine also
 runs, on `main`, the cases that cover every operator through every other format (CSV, Parquet parts) and io-mode.
@@ -168,3 +168,6 @@ def test_small_datasets_hold_their_edge_cases(files) -> None:
     assert maxabs["test"]["num_zero_maxabs"].tolist() == [0.0, 0.0, 2.0, -3.0, 0.0]  # all zeros at fit: divided by 1
     normalized = reference(files, "zeros", ["Normalizer"])["train"]["normalized"]
     assert np.flatnonzero(np.diff(normalized.indptr) == 0).tolist() == [1, 3, 6]  # the zero rows stay zero
+    hashed = reference(files, "hashing", ["FeatureHasher"], {"FeatureHasher": {"num_features": 8}})["test"]["hashed"]
+    # row sums: the numbers present plus 1 per string present (null and NaN put nothing; "" is a value)
+    assert hashed.shape == (6, 8) and np.asarray(hashed.sum(axis=1)).ravel().tolist() == [6.5, 0.0, 1.0, 7.0, 4.0, 9.0]

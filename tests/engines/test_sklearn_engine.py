@@ -101,6 +101,7 @@ def test_implementation_labels(splits) -> None:
         "MaxAbsScaler": "native+adapter",
         "Normalizer": "native",
         "PolynomialExpansion": "native",
+        "FeatureHasher": "custom",
     }
     [median] = plan_pipeline(["Imputer"], {"Imputer": {"strategy": "median"}}, schema)
     [unscaled] = plan_pipeline(["StandardScaler"], {"StandardScaler": {"with_std": False}}, schema)

@@ -543,3 +543,22 @@ def test_polynomial_expansion_after_a_scaler_from_a_spec_file(tmp_path) -> None:
         data = ENGINE.transform(step, ENGINE.fit(step, data) if step.spec.stateful else None, data)
     assert dense(ENGINE.collect(data, ["terms"], None)["terms"]) == [[-1, -1, 1, 1, 1], [1, 1, 1, 1, 1]]
 
+
+def test_feature_hasher_hashes_like_spark() -> None:
+    # Buckets mod 2^18 of murmur3_x86_32(seed 42), as Spark 4.3's FeatureHasher put them (run by hand): "x" 130154,
+    # "i" 19036, "s=a" 88482, "e=" 7714, "u=ab" 164368, "u=xyz€é😀" 133844.
+    data = frame(x=[1.5, 0.0, None], i=[3.0, -1.0, math.nan], s=["a", None, None], e=[None, "", None],
+                 u=["xyz€é😀", "ab", None])
+    kinds = {"x": NUMERIC, "i": INTEGER, "s": STRING, "e": STRING, "u": STRING}
+    out = apply("FeatureHasher", data, {"input_cols": ["x", "i", "s", "e", "u"]}, kinds=kinds)["hashed"]
+    rows = [dict(zip(out.getrow(r).indices.tolist(), out.getrow(r).data.tolist())) for r in range(3)]
+    assert rows[0] == {19036: 3.0, 88482: 1.0, 130154: 1.5, 133844: 1.0}
+    assert rows[1] == {7714: 1.0, 19036: -1.0, 130154: 0.0, 164368: 1.0}  # "" is a value; a stored 0.0 is kept
+    assert rows[2] == {} and out.shape == (3, 1 << 18)  # null and NaN put nothing
+
+
+def test_feature_hasher_adds_up_collisions() -> None:
+    data = frame(num_0=[2.0], num_1=[5.0], cat_0=["a"])  # buckets mod 1: all in bucket 0
+    out = apply("FeatureHasher", data, {"num_features": 1}, kinds={"num_0": NUMERIC, "num_1": NUMERIC,
+                                                                    "cat_0": STRING})["hashed"]
+    assert dense(out) == [[8.0]]

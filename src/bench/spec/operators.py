@@ -284,6 +284,22 @@ OPERATORS: dict[str, OperatorSpec] = {
             params=(Param("degree", int, 2, "the highest total degree of a product", minimum=1),),
             combines=True,
         ),
+        OperatorSpec(
+            name="FeatureHasher",
+            kind="stateless",
+            description="Spark's FeatureHasher: string column c -> 1 at murmur3('c=value'), numeric column c -> its "
+                        "value at murmur3('c'); nulls skipped, collisions add up; one sparse vector",
+            input_kinds=(NUMERIC, STRING),
+            output_kind=VECTOR,
+            default_inputs=("num_*", "cat_*"),
+            output_suffix="hashed",
+            rtol=1e-12,
+            params=(
+                Param("num_features", int, 1 << 18, "size of the hashed feature space", minimum=1,
+                      maximum=INT32_MAX),
+            ),
+            combines=True,
+        ),
     )
 }
 
