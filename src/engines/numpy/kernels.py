@@ -43,6 +43,12 @@ def numeric_block(frame, columns: tuple[str, ...], operator: str) -> np.ndarray:
     return block
 
 
+def unit_rows(x: np.ndarray, p: float) -> np.ndarray:
+    """Each row of x (n x k) divided by its p-norm (p = inf: the largest |x|); a zero row stays zero."""
+    norms = np.linalg.norm(x, ord=p, axis=1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+
+
 def monomials(k: int, degree: int) -> list[tuple[int, ...]]:
     """PolynomialExpansion's terms over k columns, in scikit-learn's order: by degree 1..degree, then
     `combinations_with_replacement` of the column positions ((0,), (1,), (0, 0), (0, 1), (1, 1) for k = degree = 2)."""

@@ -1,9 +1,9 @@
 """Normalizer: each row of the input columns divided by its p-norm, one vector column (custom: dask-ml has no
 Normalizer).
 
-A `map_partitions` over the input columns: the partition's rows as one numpy block, the norms with
-`np.linalg.norm` (p = inf: the largest |x|), a zero row left at zero, and the rows written as dense vectors in
-prepbench's vector layout (src/bench/data/vectors.py).
+A `map_partitions` over the input columns: the partition's rows as one numpy block, divided by their norms with
+the reference's kernel (src/engines/numpy/kernels.py, `np.linalg.norm`; a zero row left at zero), and written as
+dense vectors in prepbench's vector layout (src/bench/data/vectors.py).
 """
 
 import dask.dataframe as dd
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from src.bench.data.vectors import from_dense
+from src.engines.numpy.kernels import unit_rows
 
 from ..columns import VECTORS, meta, series
 
@@ -18,9 +19,7 @@ IMPLEMENTATION = "custom"
 
 
 def normalized(part: pd.DataFrame, p: float, name: str) -> pd.Series:
-    x = part.to_numpy(dtype=np.float64, na_value=np.nan)
-    norms = np.linalg.norm(x, ord=p, axis=1, keepdims=True)
-    rows = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+    rows = unit_rows(part.to_numpy(dtype=np.float64, na_value=np.nan), p)
     return series(from_dense(rows), part.iloc[:, 0]).rename(name)
 
 
