@@ -502,6 +502,8 @@ def test_normalizer_writes_one_vector_named_by_output_cols() -> None:
         apply("Normalizer", ROWS, {"output_cols": ["x", "y"]})
     with pytest.raises(UserError, match=r"'p' must be one of 1.0, 2.0, inf, got 3.0"):
         apply("Normalizer", ROWS, {"p": 3})
+    with pytest.raises(UserError, match=r"""'p' must be float, got str 'Inf'; .* or '\{"p": "inf"\}' for infinity"""):
+        apply("Normalizer", ROWS, {"p": "Inf"})
     with pytest.raises(UserError, match=r"column 'num_b' has missing values \(null or NaN\), e\.g\. row 0;"):
         apply("Normalizer", frame(num_a=[1.0, 2.0], num_b=[None, 1.0]))
 

@@ -54,6 +54,7 @@ class Param:
             raise UserError(
                 f"{operator}: parameter '{self.name}' must be {self.type.__name__}, got {type(value).__name__} "
                 f"{value!r}; e.g. --params '{{\"{self.name}\": {_json_literal(self.default)}}}'"
+                + (f" or '{{\"{self.name}\": \"inf\"}}' for infinity" if self.infinite else "")
             )
         if self.type is float and not math.isfinite(value) and not (self.infinite and value == math.inf):
             # Python's json accepts NaN and Infinity
