@@ -4,7 +4,8 @@ at transform), mixed-case text with tabs, empty and whitespace-only documents, c
 differs from a case-insensitive one, cat_0 values the training data does not have (sorting before and after
 every training category), and int64 columns (numbers, and categories ordered numerically). Besides that main
 pair, small pairs that each hold one edge case on its own: a tiny table (mode ties, a not-quite-exact
-constant), a batch made only of blank documents, an empty-string category.
+constant), a batch made only of blank documents, an empty-string category, all-zero columns and rows, missing and
+odd values to hash.
 
 Every table is inside the input rules of docs/operators.md (nulls in categories and text and Unicode text are),
 so every engine must agree with the numpy reference on all of them.
@@ -149,6 +150,29 @@ def empty_category_pair() -> tuple[pa.Table, pa.Table]:
         values = table.column("cat_0").to_pylist()
         pair.append(replaced(table, "cat_0", ["" if i % 3 == 0 else v for i, v in enumerate(values)]))
     return pair[0], pair[1]
+
+
+def zeros_pair() -> tuple[pa.Table, pa.Table]:
+    """For the vector operators: num_zero is all zeros at fit (MaxAbsScaler divides by 1, also on the test rows,
+    where it is not), and rows 1, 3 and 6 are all zeros (Normalizer leaves a zero row at zero; Spark packs it as a
+    sparse vector, the others dense)."""
+    train = pa.table({"num_0": [3.0, 0.0, -1.0, 0.0, 2.5, -4.0, 0.0], "num_1": [4.0, 0.0, 2.0, 0.0, -0.5, 1.0, 0.0],
+                      "num_zero": [0.0] * 7})
+    test = pa.table({"num_0": [0.0, 6.0, -8.0, 1e-3, 0.0], "num_1": [0.0, -2.0, 1.0, 0.0, 5.0],
+                     "num_zero": [0.0, 0.0, 2.0, -3.0, 0.0]})
+    return train, test
+
+
+def hashing_pair() -> tuple[pa.Table, pa.Table]:
+    """For FeatureHasher: missing numbers (null and NaN) and missing, empty and non-ASCII strings, which put nothing
+    or hash as `c=`, `c=é😀`; an int64 column, hashed as a number; train and test alike (nothing is fitted)."""
+    table = pa.table({
+        "num_0": pa.array([1.5, None, 0.0, -2.0, float("nan"), 4.0], pa.float64()),
+        "num_int": pa.array([3, -1, 0, 7, 2, 3], pa.int64()),
+        "cat_0": ["a", None, "", "\u00e9\U0001F600", "a", "b"],
+        "cat_1": ["x", "y", None, "x", "z", ""],
+    })
+    return table, table
 
 
 FORMATS = ("csv", "parquet", "parts")

@@ -8,11 +8,12 @@ transforms a test file (and the train file); outputs go through `compare_outputs
 Datasets (tests/engines/edge_data.py): `main` (nulls with even and odd counts, a constant column, unseen and
 code-point-ordered categories, int64 numbers and categories, mixed-case text with tabs, blank documents), `tiny`
 (ties, a not-quite-exact constant, train = test), `blank_batch` (a batch of only empty/whitespace documents; text
-operators only), `empty_category` (an empty-string category; category operators only) and `odd_names` (column
-names with dots, spaces, backticks, non-ASCII letters, and two that differ only in case; read with the engine's
-own reader when it has one). Every engine also runs, on `main`, the cases that cover every operator through
-every other format (CSV, Parquet parts) and io-mode. A known engine bug is a strict expected failure
-(conformance.KNOWN_BUGS), so it turns into a failure when fixed.
+operators only), `empty_category` (an empty-string category; category operators only), `zeros` (all-zero
+columns and rows; the vector operators only), `hashing` (missing and odd values; FeatureHasher only) and
+`odd_names` (column names with dots, spaces, backticks, non-ASCII letters, and two that differ only in case; read
+with the engine's own reader when it has one). Every engine also
+runs, on `main`, the cases that cover every operator through every other format (CSV, Parquet parts) and io-mode.
+A known engine bug is a strict expected failure (conformance.KNOWN_BUGS), so it turns into a failure when fixed.
 
 One engine runs at a time: its cases are contiguous, it starts on the first and stops before the next engine's.
 """
@@ -185,3 +186,10 @@ def test_small_datasets_hold_their_edge_cases(files) -> None:
     assert all(blank[:half]) and blank[half:] == [[]] * (len(blank) - half)
     empty = reference(files, "empty_category", ["StringIndexer"])["test"]["cat_0_index"]
     assert empty[0] == 0.0 and not np.isnan(empty).any()  # "" is the first category
+    maxabs = reference(files, "zeros", ["MaxAbsScaler"])
+    assert maxabs["test"]["num_zero_maxabs"].tolist() == [0.0, 0.0, 2.0, -3.0, 0.0]  # all zeros at fit: divided by 1
+    normalized = reference(files, "zeros", ["Normalizer"])["train"]["normalized"]
+    assert np.flatnonzero(np.diff(normalized.indptr) == 0).tolist() == [1, 3, 6]  # the zero rows stay zero
+    hashed = reference(files, "hashing", ["FeatureHasher"], {"FeatureHasher": {"num_features": 8}})["test"]["hashed"]
+    # row sums: the numbers present plus 1 per string present (null and NaN put nothing; "" is a value)
+    assert hashed.shape == (6, 8) and np.asarray(hashed.sum(axis=1)).ravel().tolist() == [6.5, 0.0, 1.0, 7.0, 4.0, 9.0]

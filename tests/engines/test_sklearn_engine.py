@@ -98,6 +98,10 @@ def test_implementation_labels(splits) -> None:
         "Tokenizer": "custom",
         "HashingTF": "custom",
         "IDF": "native+adapter",
+        "MaxAbsScaler": "native+adapter",
+        "Normalizer": "native",
+        "PolynomialExpansion": "native",
+        "FeatureHasher": "custom",
     }
     [median] = plan_pipeline(["Imputer"], {"Imputer": {"strategy": "median"}}, schema)
     [unscaled] = plan_pipeline(["StandardScaler"], {"StandardScaler": {"with_std": False}}, schema)

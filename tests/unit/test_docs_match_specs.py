@@ -117,7 +117,8 @@ def test_operators_doc_sections_follow_the_specs() -> None:
         columns = _bullet(section, "Columns")
         for pattern in spec.default_inputs:
             assert f"default `{pattern}`" in columns, name
-        assert f"suffix `{spec.output_suffix}`" in columns, name
+        named = "default name" if spec.combines else "suffix"  # one vector column, or one column per input
+        assert f"{named} `{spec.output_suffix}`" in columns, name
         tolerance = _bullet(section, "Tolerance")
         if spec.rtol == 0:
             assert tolerance.startswith("exact"), name

@@ -471,3 +471,104 @@ def test_planner_refuses_a_float_column_as_categories_in_one_line(operator) -> N
     assert f"column 'num_0' is numeric, but {operator} needs string or integer" in message
     assert "floating-point numbers are not categories" in message
     assert "store 'num_0' as integers or strings in the input" in message and "\n" not in message
+
+
+# --- the vector operators: MaxAbsScaler, Normalizer, PolynomialExpansion, FeatureHasher ----------------------------
+
+def test_max_abs_scaler_divides_by_the_largest_magnitude() -> None:
+    data = frame(num_0=[2.0, -8.0, 4.0], num_1=[0.0, 0.0, 0.0])  # max|x| = 8; num_1 all zeros: divided by 1
+    out = apply("MaxAbsScaler", data, apply_to=frame(num_0=[16.0, -1.0], num_1=[3.0, 0.0]))
+    assert out["num_0_maxabs"].tolist() == [2.0, -0.125] and out["num_1_maxabs"].tolist() == [3.0, 0.0]
+    assert apply("MaxAbsScaler", data)["num_0_maxabs"].tolist() == [0.25, -1.0, 0.5]
+
+
+def test_max_abs_scaler_refuses_missing_values() -> None:
+    with pytest.raises(UserError, match=r"column 'num_0' has missing values \(null or NaN\), e\.g\. row 1;"):
+        apply("MaxAbsScaler", frame(num_0=[1.0, None]))
+
+
+# Rows (3, 4), (0, 0), (-1, 2): norms l1 7 / 0 / 3, l2 5 / 0 / sqrt(5), max 4 / 0 / 2.
+ROWS = frame(num_a=[3.0, 0.0, -1.0], num_b=[4.0, 0.0, 2.0])
+
+
+@pytest.mark.parametrize(("p", "expected"), [
+    ({}, [[0.6, 0.8], [0.0, 0.0], [-1 / math.sqrt(5), 2 / math.sqrt(5)]]),
+    ({"p": 1}, [[3 / 7, 4 / 7], [0.0, 0.0], [-1 / 3, 2 / 3]]),
+    ({"p": "inf"}, [[0.75, 1.0], [0.0, 0.0], [-0.5, 1.0]]),
+    ({"p": math.inf}, [[0.75, 1.0], [0.0, 0.0], [-0.5, 1.0]]),  # JSON's Infinity, as Python's json reads it
+])
+def test_normalizer_divides_each_row_by_its_norm_and_leaves_a_zero_row(p, expected) -> None:
+    out = apply("Normalizer", ROWS, p)["normalized"]
+    assert out.shape == (3, 2)
+    np.testing.assert_allclose(dense(out), expected, rtol=1e-15)
+
+
+def test_normalizer_writes_one_vector_named_by_output_cols() -> None:
+    out = apply("Normalizer", ROWS, {"input_cols": ["num_b", "num_a"], "output_cols": ["unit"]})["unit"]
+    assert dense(out)[0] == [0.8, 0.6]  # the columns in the order given
+    with pytest.raises(UserError, match=r"Normalizer: 2 output_cols, but Normalizer writes one vector column"):
+        apply("Normalizer", ROWS, {"output_cols": ["x", "y"]})
+    with pytest.raises(UserError, match=r"'p' must be one of 1.0, 2.0, inf, got 3.0"):
+        apply("Normalizer", ROWS, {"p": 3})
+    with pytest.raises(UserError, match=r"""'p' must be float, got str 'Inf'; .* or '\{"p": "inf"\}' for infinity"""):
+        apply("Normalizer", ROWS, {"p": "Inf"})
+    with pytest.raises(UserError, match=r"column 'num_b' has missing values \(null or NaN\), e\.g\. row 0;"):
+        apply("Normalizer", frame(num_a=[1.0, 2.0], num_b=[None, 1.0]))
+
+
+def test_planner_names_and_chains_a_vector_output() -> None:
+    schema = {"num_0": NUMERIC, "num_1": NUMERIC}
+    first, second = plan_pipeline(["StandardScaler", "Normalizer"], {}, schema)
+    assert (second.input_cols, second.output_cols) == (first.output_cols, ("normalized",))
+    twice = plan_pipeline(["Normalizer", "Normalizer"], {"Normalizer": {"input_cols": "num_*"}}, schema)
+    assert [s.output_cols for s in twice] == [("normalized",), ("normalized_Normalizer_2",)]
+    with pytest.raises(UserError, match=r"column 'normalized' is vector, but StandardScaler needs numeric columns; "
+                                        r"a vector column is not split back into numbers"):
+        plan_pipeline(["Normalizer", "StandardScaler"], {"StandardScaler": {"input_cols": "@Normalizer"}}, schema)
+
+
+def test_polynomial_expansion_in_scikit_learns_order_without_bias() -> None:
+    data = frame(num_a=[2.0, 0.0], num_b=[3.0, -1.0])  # terms x, y, x², xy, y² (then x³, x²y, xy², y³)
+    assert dense(apply("PolynomialExpansion", data)["expanded"]) == [[2, 3, 4, 6, 9], [0, -1, 0, 0, 1]]
+    cubic = apply("PolynomialExpansion", data, {"degree": 3})["expanded"]
+    assert dense(cubic)[0] == [2, 3, 4, 6, 9, 8, 12, 18, 27] and cubic.shape == (2, 9)
+    three = apply("PolynomialExpansion", frame(num_a=[2.0], num_b=[3.0], num_c=[5.0]))["expanded"]
+    assert dense(three) == [[2, 3, 5, 4, 6, 10, 9, 15, 25]]  # x y z x² xy xz y² yz z²
+    assert dense(apply("PolynomialExpansion", data, {"degree": 1})["expanded"]) == [[2, 3], [0, -1]]
+    with pytest.raises(UserError, match=r"'degree' must be >= 1, got 0"):
+        apply("PolynomialExpansion", data, {"degree": 0})
+
+
+def test_polynomial_expansion_after_a_scaler_from_a_spec_file(tmp_path) -> None:
+    from src.bench.spec.pipeline_file import load_pipeline
+    from src.bench.spec.plan import plan_steps
+
+    path = tmp_path / "poly.yaml"
+    path.write_text("name: poly\nsteps:\n  - {name: scale, operator: StandardScaler}\n"
+                    "  - {operator: PolynomialExpansion, output_cols: [terms]}\n")
+    data = frame(num_0=[1.0, 3.0], num_1=[4.0, 8.0])  # scaled: (-1, -1) and (1, 1)
+    steps = plan_steps(list(load_pipeline(str(path)).steps), kinds_of(data))
+    assert (steps[1].input_cols, steps[1].output_cols) == (("num_0_scaled", "num_1_scaled"), ("terms",))
+    for step in steps:
+        data = ENGINE.transform(step, ENGINE.fit(step, data) if step.spec.stateful else None, data)
+    assert dense(ENGINE.collect(data, ["terms"], None)["terms"]) == [[-1, -1, 1, 1, 1], [1, 1, 1, 1, 1]]
+
+
+def test_feature_hasher_hashes_like_spark() -> None:
+    # Buckets mod 2^18 of murmur3_x86_32(seed 42), as Spark 4.3's FeatureHasher put them (run by hand): "x" 130154,
+    # "i" 19036, "s=a" 88482, "e=" 7714, "u=ab" 164368, "u=xyz€é😀" 133844.
+    data = frame(x=[1.5, 0.0, None], i=[3.0, -1.0, math.nan], s=["a", None, None], e=[None, "", None],
+                 u=["xyz€é😀", "ab", None])
+    kinds = {"x": NUMERIC, "i": INTEGER, "s": STRING, "e": STRING, "u": STRING}
+    out = apply("FeatureHasher", data, {"input_cols": ["x", "i", "s", "e", "u"]}, kinds=kinds)["hashed"]
+    rows = [dict(zip(out.getrow(r).indices.tolist(), out.getrow(r).data.tolist())) for r in range(3)]
+    assert rows[0] == {19036: 3.0, 88482: 1.0, 130154: 1.5, 133844: 1.0}
+    assert rows[1] == {7714: 1.0, 19036: -1.0, 130154: 0.0, 164368: 1.0}  # "" is a value; a stored 0.0 is kept
+    assert rows[2] == {} and out.shape == (3, 1 << 18)  # null and NaN put nothing
+
+
+def test_feature_hasher_adds_up_collisions() -> None:
+    data = frame(num_0=[2.0], num_1=[5.0], cat_0=["a"])  # buckets mod 1: all in bucket 0
+    out = apply("FeatureHasher", data, {"num_features": 1}, kinds={"num_0": NUMERIC, "num_1": NUMERIC,
+                                                                    "cat_0": STRING})["hashed"]
+    assert dense(out) == [[8.0]]

@@ -1,7 +1,8 @@
 """The Arrow layout of a sparse vector column, shared by --save-output and the engines that keep vectors in Arrow.
 
 One struct per row, `{size: int32, indices: list<int32>, values: list<float64>}`: sparse end to end (a 2^18-wide
-HashingTF row costs only its non-zero entries), with the row's indices sorted and distinct.
+HashingTF row costs only its non-zero entries), with the row's indices sorted and distinct. A dense vector
+(Normalizer, PolynomialExpansion) is the same struct with every position stored.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ def from_csr(matrix: sp.spmatrix) -> pa.StructArray:
     csr = sp.csr_matrix(matrix)
     csr.sort_indices()
     return vector_array(csr.indptr, csr.indices, csr.data, csr.shape[1])
+
+
+def from_dense(matrix: np.ndarray) -> pa.StructArray:
+    """A vector column from an n x k matrix: every row holds all k positions (a dense vector in the sparse layout;
+    a stored 0 is the same as an absent one to every comparison)."""
+    n, k = matrix.shape
+    return vector_array(np.arange(n + 1) * k, np.tile(np.arange(k), n), np.ravel(matrix), k)
 
 
 def vector_parts(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

@@ -18,7 +18,7 @@ def listing() -> dict[str, Any]:
             "kind": spec.kind,
             "description": spec.description,
             "input": f"{' or '.join(spec.input_kinds)} ({', '.join(spec.default_inputs)})",
-            "output": f"{spec.output_kind} (<input>_{spec.output_suffix})",
+            "output": f"{spec.output_kind} ({'' if spec.combines else '<input>_'}{spec.output_suffix})",
             "params": {p.name: {"type": p.type.__name__, "default": p.default, "help": p.help} for p in spec.params},
         }
         for spec in OPERATORS.values()

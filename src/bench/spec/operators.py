@@ -24,7 +24,7 @@ INTEGER = "integer"
 STRING = "string"  # categorical values or text documents
 INDEX = "index"  # 0-based integer category index, null for unseen values
 TOKENS = "tokens"  # list of strings
-VECTOR = "vector"  # sparse vector of float64 (one-hot, term frequencies, tf-idf)
+VECTOR = "vector"  # vector of float64, sparse or dense alike (one-hot, term frequencies, tf-idf, normalised rows)
 
 COLUMN_KINDS = (NUMERIC, INTEGER, STRING, INDEX, TOKENS, VECTOR)
 # Kinds a column of another kind also counts as: an integer column is numeric too.
@@ -43,16 +43,21 @@ class Param:
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    infinite: bool = False  # a float that may be infinity, given as "inf" or JSON's Infinity (JSON has no inf)
 
     def validate(self, operator: str, value: Any) -> Any:
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        if self.infinite and value in ("inf", "Infinity"):
+            value = math.inf
         if not isinstance(value, self.type) or (self.type is not bool and isinstance(value, bool)):
             raise UserError(
                 f"{operator}: parameter '{self.name}' must be {self.type.__name__}, got {type(value).__name__} "
                 f"{value!r}; e.g. --params '{{\"{self.name}\": {_json_literal(self.default)}}}'"
+                + (f" or '{{\"{self.name}\": \"inf\"}}' for infinity" if self.infinite else "")
             )
-        if self.type is float and not math.isfinite(value):  # Python's json accepts NaN and Infinity
+        if self.type is float and not math.isfinite(value) and not (self.infinite and value == math.inf):
+            # Python's json accepts NaN and Infinity
             raise UserError(f"{operator}: parameter '{self.name}' must be a finite number, got {value!r}")
         if self.choices is not None and value not in self.choices:
             raise UserError(
@@ -90,6 +95,8 @@ class OperatorSpec:
     prerequisites: dict[str, str] = field(default_factory=dict)
     # A rule across parameters, raising UserError on the resolved values (e.g. MinMaxScaler's min < max).
     check: Callable[[dict[str, Any]], None] | None = None
+    # All input columns together make ONE output column (a vector), named output_suffix unless output_cols says.
+    combines: bool = False
 
     @property
     def stateful(self) -> bool:
@@ -237,6 +244,62 @@ OPERATORS: dict[str, OperatorSpec] = {
                 Param("min_doc_freq", int, 0, "terms in fewer documents get idf 0", minimum=0, maximum=INT32_MAX),
             ),
             prerequisites={STRING: "HashingTF", TOKENS: "HashingTF"},
+        ),
+        # --- vector operators: Normalizer, PolynomialExpansion and FeatureHasher read all their inputs into ONE
+        # vector column (`combines`) ---
+        OperatorSpec(
+            name="MaxAbsScaler",
+            kind="stateful",
+            description="x / max|x| per column; an all-zero column gives 0",
+            input_kinds=_SCALER_INPUTS,
+            output_kind=NUMERIC,
+            default_inputs=("num_*",),
+            output_suffix="maxabs",
+            rtol=1e-12,
+        ),
+        OperatorSpec(
+            name="Normalizer",
+            kind="stateless",
+            description="each row of the inputs as one vector divided by its p-norm; a zero row stays zero",
+            input_kinds=_SCALER_INPUTS,
+            output_kind=VECTOR,
+            default_inputs=("num_*",),
+            output_suffix="normalized",
+            rtol=1e-12,
+            params=(
+                Param("p", float, 2.0, "the norm: 1, 2 or infinity (\"inf\": the largest |x|)",
+                      choices=(1.0, 2.0, math.inf), infinite=True),
+            ),
+            combines=True,
+        ),
+        OperatorSpec(
+            name="PolynomialExpansion",
+            kind="stateless",
+            description="all products of the inputs of degree 1..degree, no bias, in scikit-learn's order, as one "
+                        "vector",
+            input_kinds=_SCALER_INPUTS,
+            output_kind=VECTOR,
+            default_inputs=("num_*",),
+            output_suffix="expanded",
+            rtol=1e-12,
+            params=(Param("degree", int, 2, "the highest total degree of a product", minimum=1),),
+            combines=True,
+        ),
+        OperatorSpec(
+            name="FeatureHasher",
+            kind="stateless",
+            description="Spark's FeatureHasher: string column c -> 1 at murmur3('c=value'), numeric column c -> its "
+                        "value at murmur3('c'); nulls skipped, collisions add up; one sparse vector",
+            input_kinds=(NUMERIC, STRING),
+            output_kind=VECTOR,
+            default_inputs=("num_*", "cat_*"),
+            output_suffix="hashed",
+            rtol=1e-12,
+            params=(
+                Param("num_features", int, 1 << 18, "size of the hashed feature space", minimum=1,
+                      maximum=INT32_MAX),
+            ),
+            combines=True,
         ),
     )
 }

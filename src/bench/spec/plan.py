@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from src.bench.errors import UserError
-from src.bench.spec.operators import ALSO_ACCEPTED_AS, INTEGER, NUMERIC, OPERATORS, OperatorSpec, get_operator
+from src.bench.spec.operators import (
+    ALSO_ACCEPTED_AS,
+    INTEGER,
+    NUMERIC,
+    OPERATORS,
+    VECTOR,
+    OperatorSpec,
+    get_operator,
+)
 
 REFERENCE = "@"  # input_cols "@scale": the output columns of the step named scale
 
@@ -221,13 +229,22 @@ class _Planner:
                         f"{hint}earlier steps: {', '.join(earlier) or 'none'}")
 
     def _output_columns(self, spec: OperatorSpec, d: StepDef, inputs: list[str], name: str) -> list[str]:
-        if d.output_cols is None:
+        if d.output_cols is None and spec.combines:
+            outputs = [spec.output_suffix]
+            if outputs[0] in self.schema:  # a second such step: the step's name tells apart
+                outputs = [f"{spec.output_suffix}_{name.replace('.', '_')}"]
+        elif d.output_cols is None:
             outputs = [f"{c}_{spec.output_suffix}" for c in inputs]
             if any(c in self.schema for c in outputs):  # the same input read again: the step's name tells apart
                 outputs = [f"{c}_{name.replace('.', '_')}" for c in inputs]
         else:
             outputs = _as_list(spec, "output_cols", d.output_cols)
-            if len(outputs) != len(inputs):
+            if spec.combines and len(outputs) != 1:
+                raise UserError(
+                    f"{spec.name}: {len(outputs)} output_cols, but {spec.name} writes one vector column of all its "
+                    f"inputs ({', '.join(inputs)}); give one output name"
+                )
+            if not spec.combines and len(outputs) != len(inputs):
                 raise UserError(
                     f"{spec.name}: {len(outputs)} output_cols for {len(inputs)} input columns ({', '.join(inputs)}); "
                     "give one output name per input column"
@@ -252,6 +269,9 @@ def _wrong_kind(spec: OperatorSpec, column: str, kind: str, d: StepDef) -> str:
     if kind == NUMERIC and INTEGER in spec.input_kinds:  # a float column given as categories
         return (f"{needs} (booleans count as integers; floating-point numbers are not categories): store "
                 f"'{column}' as integers or strings in the input, or {choose}")
+    if kind == VECTOR and NUMERIC in spec.input_kinds:  # e.g. StandardScaler after PolynomialExpansion
+        return (f"{needs}; a vector column is not split back into numbers: put the step that writes '{column}' "
+                f"last, or {choose}")
     return f"{needs}; {choose}"
 
 

@@ -7,6 +7,7 @@ full-size temporaries. benchmarks/baseline.py measures these against hand-fused 
 
 from __future__ import annotations
 
+import itertools
 import math
 from functools import lru_cache
 
@@ -29,6 +30,41 @@ def require_values(value: float, x: np.ndarray, operator: str, column: str) -> N
     leave undefined; checked for free, as NaN spreads, and only then is the first missing row looked up."""
     if math.isnan(value):
         raise missing_values(operator, column, int(np.flatnonzero(np.isnan(x))[0]))
+
+
+def numeric_block(frame, columns: tuple[str, ...], operator: str) -> np.ndarray:
+    """The columns side by side (n x k) for the operators that read a row as one vector; like the scalers, they
+    refuse missing values (a row's norm or products would be undefined)."""
+    block = np.column_stack([frame[c] for c in columns])
+    missing = np.isnan(block)
+    if missing.any():
+        row, j = np.argwhere(missing)[0]  # row-major: the first row with a missing value
+        raise missing_values(operator, columns[j], int(row))
+    return block
+
+
+def unit_rows(x: np.ndarray, p: float) -> np.ndarray:
+    """Each row of x (n x k) divided by its p-norm (p = inf: the largest |x|); a zero row stays zero."""
+    norms = np.linalg.norm(x, ord=p, axis=1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+
+
+def monomials(k: int, degree: int) -> list[tuple[int, ...]]:
+    """PolynomialExpansion's terms over k columns, in scikit-learn's order: by degree 1..degree, then
+    `combinations_with_replacement` of the column positions ((0,), (1,), (0, 0), (0, 1), (1, 1) for k = degree = 2)."""
+    return [c for d in range(1, degree + 1) for c in itertools.combinations_with_replacement(range(k), d)]
+
+
+def polynomial_terms(x: np.ndarray, degree: int) -> np.ndarray:
+    """Every monomial of the columns of x (n x k) up to `degree`, one column each, in `monomials` order; a term is
+    the term without its last factor times that factor, so each costs one multiplication."""
+    terms = monomials(x.shape[1], degree)
+    out = np.empty((x.shape[0], len(terms)))
+    position = {}
+    for j, term in enumerate(terms):
+        out[:, j] = x[:, term[0]] if len(term) == 1 else out[:, position[term[:-1]]] * x[:, term[-1]]
+        position[term] = j
+    return out
 
 
 def mean_and_std(x: np.ndarray) -> tuple[float, float]:

@@ -3,7 +3,8 @@
 Spark's scalers read one vector column while prepbench has one double column per feature, so the scalers pack
 their inputs with `assemble` and unpack the result with `with_elements`; both are part of the timed pipeline.
 `canonical` turns a collected Arrow column into the form `Engine.collect` returns; a sparse vector column
-(HashingTF over 2^18 features) goes to CSR straight from its indices and values, never through a dense row.
+(HashingTF over 2^18 features) goes to CSR straight from its indices and values, never through a dense row; a
+dense vector column (Normalizer, PolynomialExpansion) goes to CSR too, as the canonical vector kind is.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pyspark.ml.functions import vector_to_array
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-_SPARSE = 0  # the "type" field of Spark's vector struct: 0 sparse, 1 dense
+_DENSE = 1  # the "type" field of Spark's vector struct: 0 sparse, 1 dense
 
 
 def scratch(name: str, tag: str) -> str:
@@ -51,13 +52,15 @@ def canonical(column: pa.ChunkedArray) -> Any:
 
 
 def sparse_to_csr(vectors: pa.StructArray) -> sp.csr_matrix:
-    """Spark's vector struct {type, size, indices, values}, all rows sparse, as one CSR matrix."""
-    if len(vectors) and not pc.all(pc.equal(vectors.field("type"), _SPARSE)).as_py():
-        raise ValueError("expected sparse vectors (HashingTF, IDF, OneHotEncoder output), found dense ones")
+    """Spark's vector struct {type, size, indices, values} as one CSR matrix. A sparse row brings its indices; a
+    dense row (type 1: no size, no indices) holds every position 0..len(values)-1, in order."""
     values = vectors.field("values")
     lengths = pc.list_value_length(values).to_numpy(zero_copy_only=False)
     indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     data = pc.list_flatten(values).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-    indices = pc.list_flatten(vectors.field("indices")).to_numpy(zero_copy_only=False)
-    width = int(pc.max(vectors.field("size")).as_py() or 0)
+    dense_rows = pc.equal(vectors.field("type"), _DENSE).to_numpy(zero_copy_only=False)
+    dense = np.repeat(dense_rows, lengths)
+    indices = np.arange(len(data)) - np.repeat(indptr[:-1], lengths)  # the position within the row
+    indices[~dense] = pc.list_flatten(vectors.field("indices")).to_numpy(zero_copy_only=False)
+    width = max(int(pc.max(vectors.field("size")).as_py() or 0), int(lengths[dense_rows].max(initial=0)))
     return sp.csr_matrix((data, indices, indptr), shape=(len(vectors), width))
