@@ -23,3 +23,20 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     ray_fixtures = sys.modules.get("tests.cluster.ray_fixtures")
     if ray_fixtures is not None:
         ray_fixtures.finish_removals()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for pytest-xdist's `--dist loadgroup` (scripts/test.sh runs two workers): a module's tests run in one
+    worker, in order, as they share module-scoped engines; the engine-matrix modules split by engine (each engine's
+    cases stay together, its session started once per worker); every cluster test runs in one worker, one daemon
+    cluster at a time. Without xdist this changes nothing."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = item.nodeid.split("::")[0]
+        engine = getattr(getattr(item, "callspec", None), "params", {}).get("engine")
+        if item.get_closest_marker("cluster"):
+            group = "cluster"
+        elif group.endswith(("test_conformance.py", "test_real_data.py")) and engine:
+            group = f"{group}:{engine}"
+        item.add_marker(pytest.mark.xdist_group(group))

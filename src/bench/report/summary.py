@@ -40,16 +40,17 @@ def print_listing(as_json: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    # overflow="fold": a cell narrower than its longest word wraps inside the word, never cuts it with "…"
+    # overflow="fold": a cell narrower than its longest word wraps inside the word, never cuts it with "…"; the
+    # names people look for (the first column) are never broken
     ops = Table(title="Operators", title_justify="left")
     for col in ("operator", "kind", "input (default columns)", "output", "parameters (default)"):
-        ops.add_column(col, overflow="fold")
+        ops.add_column(col, overflow="fold", no_wrap=col == "operator")
     for op in data["operators"]:
         params = ", ".join(f"{k}={json.dumps(v['default'])}" for k, v in op["params"].items()) or "-"
         ops.add_row(op["name"], op["kind"], op["input"], op["output"], params)
     eng = Table(title="Engines", title_justify="left")
     for col in ("engine", "what", "status", "version", "variants (--variant)"):
-        eng.add_column(col, overflow="fold")
+        eng.add_column(col, overflow="fold", no_wrap=col == "engine")
     for e in data["engines"]:
         status = "installed" if e["installed"] else "[yellow]not installed[/]"
         eng.add_row(e["name"], e["description"], status, e["version"] or "-", _variants_text(e["tuned_operators"]))
