@@ -222,6 +222,7 @@ CLI_CASES: dict[str, tuple[tuple, tuple[str, ...]]] = {
     # flags
     "flag unknown engine": (run(engine="nump"), ("unknown engine 'nump'; did you mean 'numpy'",)),
     "flag unknown operator": (run(op="StandardScalar"), ("did you mean 'StandardScaler'",)),
+    "Bucketizer without splits": (run(op="Bucketizer"), ("""--params '{"splits": ["-inf", 0, 10, "inf"]}'""",)),
     "flag missing --input": (
         ("run", "--engine", "numpy", "--operator", "StandardScaler"),
         ("the following arguments are required: --input", "--help"),

@@ -122,15 +122,25 @@ PARAMETER_CASES: dict[str, list[dict[str, Any]]] = {
                 {"strategy": "constant", "fill_value": -2.5}],
     "HashingTF": [{"num_features": 16, "binary": True}],
     "IDF": [{"min_doc_freq": 5}, {"min_doc_freq": 40}],
+    "RobustScaler": [{"with_centering": False}, {"with_scaling": False}, {"lower": 0.1, "upper": 0.9}],
+    # values on splits (0.1 is num_const at fit, num_int's -1 and 1 and 100); missing values kept in bucket k
+    "Bucketizer": [{"splits": [-1e300, -1.0, 0.0, 0.1, 1.0, 100.0, 1e300]},
+                   {"splits": ["-inf", 0.0, "inf"], "handle_invalid": "keep", "input_cols": ["miss_*"]}],
+    "QuantileDiscretizer": [{"num_buckets": 5}, {"num_buckets": 4, "handle_invalid": "keep", "input_cols": ["miss_*"]}],
+    "CountVectorizer": [{"vocab_size": 6}, {"min_df": 2.0}, {"min_df": 0.3}],
 }
+# Parameters an operator cannot run without: its case "with its defaults" has these.
+REQUIRED_PARAMS = {"Bucketizer": {"splits": ["-inf", -1.0, 0.0, 0.1, 1.0, 100.0, "inf"]}}
 PIPELINES = [
     Case(("Tokenizer", "HashingTF", "IDF")),
     Case(("StringIndexer", "OneHotEncoder")),
     Case(("StandardScaler", "MinMaxScaler")),
+    Case(("Tokenizer", "CountVectorizer", "IDF")),
     Case(("Tokenizer", "HashingTF", "IDF"), {"HashingTF": {"num_features": 64}}),
     Case(("Tokenizer", "HashingTF", "IDF"), {"HashingTF": {"num_features": 8}}),
 ]
-DEFAULT_CASES = [Case((op,)) for op in OPERATORS] + [p for p in PIPELINES if not p.params]
+DEFAULT_CASES = [Case((op,), {op: REQUIRED_PARAMS[op]} if op in REQUIRED_PARAMS else {}) for op in OPERATORS] + [
+    p for p in PIPELINES if not p.params]
 CASES = DEFAULT_CASES + [Case((op,), {op: p}) for op, ps in PARAMETER_CASES.items() for p in ps] + [
     p for p in PIPELINES if p.params]
 
@@ -158,7 +168,8 @@ class Dataset:
     own_reader: bool = False  # read with the engine's last io-mode (its own reader) instead of its first
 
     def runs(self, case: Case, schema: dict[str, str]) -> bool:
-        if case.params and self.parameter_cases is not True and not set(case.params) <= self.parameter_cases:
+        varied = {op for op, given in case.params.items() if given != REQUIRED_PARAMS.get(op)}
+        if varied and self.parameter_cases is not True and not varied <= self.parameter_cases:
             return False
         if self.operators is None:
             return True
@@ -177,6 +188,8 @@ DATASETS = [
     Dataset("empty_category", edge_data.empty_category_pair, frozenset({"StringIndexer", "OneHotEncoder"}),
             parameter_cases=frozenset()),
     Dataset("odd_names", edge_data.odd_names_pair, parameter_cases=frozenset(), own_reader=True),
+    Dataset("vocabulary_ties", edge_data.vocabulary_ties_pair, frozenset({"CountVectorizer"}),
+            parameter_cases=frozenset({"CountVectorizer"})),
     # the bounds of "Large offset, small spread" (docs/operators.md): sigma/|mu| = 1e-6, |min|/(max - min) = 5e3
     Dataset("offset_std", lambda: edge_data.offsets_pair(1e-6), frozenset({"StandardScaler"}),
             parameter_cases=frozenset()),

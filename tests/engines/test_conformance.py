@@ -75,8 +75,8 @@ def test_every_operator_and_parameter_has_a_case() -> None:
     """Every operator runs alone, every parameter with a non-default value, and every engine is under test."""
     assert {c.operators for c in cf.DEFAULT_CASES} >= {(op,) for op in OPERATORS}
     for name, spec in OPERATORS.items():
-        varied = {p for c in cf.CASES for given in (c.params.get(name, {}),) for p in given
-                  if given[p] != spec.param(p).default}
+        varied = {p.name for c in cf.CASES for given in (c.params.get(name, {}),) for p in spec.params
+                  if p.name in given and given[p.name] != p.default}
         assert varied == {p.name for p in spec.params}, name
     assert {p.values[0] for p in _matrix()} == set(cf.installed_engines()) - {cf.REFERENCE}
 
