@@ -255,6 +255,10 @@ CLI_CASES: dict[str, tuple[tuple, tuple[str, ...]]] = {
          "--out", "{out}.jsonl"),
         ("--cols takes numeric column counts of at least 1",),
     ),
+    "flag sweep Bucketizer without splits": (
+        ("sweep", "--engines", "numpy", "--operators", "Bucketizer", "--rows", "100", "--out", "{out}.jsonl"),
+        ("Bucketizer needs splits and sweep has no --params", "--spec FILE"),
+    ),
     # clusters
     "cluster ray refused": (
         ray("--ray-address", "127.0.0.1:{closed_port}"),
