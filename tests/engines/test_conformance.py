@@ -7,12 +7,13 @@ transforms a test file (and the train file); outputs go through `compare_outputs
 
 Datasets (tests/engines/edge_data.py): `main` (nulls with even and odd counts, a constant column, unseen and
 code-point-ordered categories, int64 numbers and categories, mixed-case text with tabs, blank documents), `tiny`
-(ties, a not-quite-exact constant, train = test), `blank_batch` (a batch of only empty/whitespace documents; text
-operators only), `empty_category` (an empty-string category; category operators only) and `odd_names` (column
-names with dots, spaces, backticks, non-ASCII letters, and two that differ only in case; read with the engine's
-own reader when it has one). Every engine also runs, on `main`, the cases that cover every operator through
-every other format (CSV, Parquet parts) and io-mode. A known engine bug is a strict expected failure
-(conformance.KNOWN_BUGS), so it turns into a failure when fixed.
+(ties, a not-quite-exact constant, a column whose IQR is 0 and -0.0 beside 0.0, train = test), `blank_batch` (a
+batch of only empty/whitespace documents; text operators only), `empty_category` (an empty-string category;
+category operators only), `vocabulary_ties` (a tie at CountVectorizer's vocab_size cut-off across U+FFFF) and
+`odd_names` (column names with dots, spaces, backticks, non-ASCII letters, and two that differ only in case; read
+with the engine's own reader when it has one). Every engine also runs, on `main`, the cases that cover every
+operator through every other format (CSV, Parquet parts) and io-mode. A known engine bug is a strict expected
+failure (conformance.KNOWN_BUGS), so it turns into a failure when fixed.
 
 One engine runs at a time: its cases are contiguous, it starts on the first and stops before the next engine's.
 """
@@ -163,3 +164,9 @@ def test_small_datasets_hold_their_edge_cases(files) -> None:
     assert all(blank[:half]) and blank[half:] == [[]] * (len(blank) - half)
     empty = reference(files, "empty_category", ["StringIndexer"])["test"]["cat_0_index"]
     assert empty[0] == 0.0 and not np.isnan(empty).any()  # "" is the first category
+    assert reference(files, "tiny", ["RobustScaler"])["train"]["num_iqr0_robust"].tolist() == [0.0] * 7
+    buckets = reference(files, "tiny", ["Bucketizer"], {"Bucketizer": cf.REQUIRED_PARAMS["Bucketizer"]})
+    assert buckets["train"]["num_signed_bucket"].tolist() == [2.0, 2.0, 1.0, 3.0, 2.0, 5.0, 4.0]  # -0.0 with 0.0
+    ties = reference(files, "vocabulary_ties", ["CountVectorizer"], {"CountVectorizer": {"vocab_size": 6}})
+    # vocabulary a b c z é ｚ: ｚ (U+FF5A) wins the tie against 😀 by code point; test row 3 holds ｚ twice
+    assert ties["test"]["text_tokens_counts"].toarray()[2].tolist() == [0, 1, 0, 0, 0, 2]
