@@ -3,6 +3,9 @@
 Working on blocks that fit in L2 cache lets a centred temporary be reused while it is still in cache, so a fit
 reads each column from memory twice at most and a transform reads it once and writes the output once, without
 full-size temporaries. benchmarks/baseline.py measures these against hand-fused numpy.
+
+Also the canonical quantile rank x_(ceil(p*n)) (RobustScaler, QuantileDiscretizer), which the engines that rank
+values themselves take from here, and the bucket rule of Bucketizer and QuantileDiscretizer.
 """
 
 from __future__ import annotations
