@@ -122,3 +122,18 @@ def _ascii_only(docs: pa.Array) -> bool:
     bounds = np.frombuffer(offsets, width)[[docs.offset, docs.offset + len(docs)]]
     values = np.frombuffer(data, np.uint8)[bounds[0] : bounds[1]]
     return not values.size or int(values.max()) < 0x80
+
+
+def term_count_vectors(tokens: pa.Array | pa.ChunkedArray, vocabulary: pa.Array) -> pa.StructArray:
+    """CountVectorizer's transform for the engines that count in Arrow batches: each row's counts of the tokens found
+    in the vocabulary (position = index in it), as prepbench's sparse vector layout; a null token list has none."""
+    from src.bench.data.vectors import vector_array
+
+    tokens = tokens.combine_chunks() if isinstance(tokens, pa.ChunkedArray) else tokens
+    positions = pc.index_in(pc.list_flatten(tokens), value_set=vocabulary)
+    found = positions.is_valid().to_numpy(zero_copy_only=False)
+    width = max(len(vocabulary), 1)
+    rows = pc.list_parent_indices(tokens).to_numpy().astype(np.int64)[found]
+    keys, counts = np.unique(rows * width + positions.drop_null().to_numpy().astype(np.int64), return_counts=True)
+    offsets = np.searchsorted(keys // width, np.arange(len(tokens) + 1))
+    return vector_array(offsets, keys % width, counts.astype(np.float64), len(vocabulary))

@@ -222,6 +222,7 @@ CLI_CASES: dict[str, tuple[tuple, tuple[str, ...]]] = {
     # flags
     "flag unknown engine": (run(engine="nump"), ("unknown engine 'nump'; did you mean 'numpy'",)),
     "flag unknown operator": (run(op="StandardScalar"), ("did you mean 'StandardScaler'",)),
+    "Bucketizer without splits": (run(op="Bucketizer"), ("""--params '{"splits": ["-inf", 0, 10, "inf"]}'""",)),
     "flag missing --input": (
         ("run", "--engine", "numpy", "--operator", "StandardScaler"),
         ("the following arguments are required: --input", "--help"),
@@ -253,6 +254,10 @@ CLI_CASES: dict[str, tuple[tuple, tuple[str, ...]]] = {
         ("sweep", "--engines", "numpy", "--operators", "StandardScaler", "--rows", "100", "--cols", "0",
          "--out", "{out}.jsonl"),
         ("--cols takes numeric column counts of at least 1",),
+    ),
+    "flag sweep Bucketizer without splits": (
+        ("sweep", "--engines", "numpy", "--operators", "Bucketizer", "--rows", "100", "--out", "{out}.jsonl"),
+        ("Bucketizer needs splits and sweep has no --params", "--spec FILE"),
     ),
     # clusters
     "cluster ray refused": (

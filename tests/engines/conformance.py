@@ -125,23 +125,41 @@ PARAMETER_CASES: dict[str, list[dict[str, Any]]] = {
     "Normalizer": [{"p": 1.0}, {"p": "inf"}],
     "PolynomialExpansion": [{"degree": 3}],
     "FeatureHasher": [{"num_features": 8}],  # collisions of strings and numbers
+    "RobustScaler": [{"with_centering": False, "lower": 0.1, "upper": 0.9}, {"with_scaling": False}],
+    "Bucketizer": [{"splits": [-1e300, 0.0, 1e300], "handle_invalid": "keep", "input_cols": ["miss_*"]}],
+    "QuantileDiscretizer": [{"num_buckets": 4, "handle_invalid": "keep", "input_cols": ["miss_*"]}],
+    "CountVectorizer": [{"vocab_size": 6}, {"min_df": 0.3}],  # min_df as a count: the reference's unit tests
 }
+# Parameters an operator cannot run without: its case "with its defaults" has these. Values on the splits: 0.1 is
+# num_const at fit, -1, 1 and 100 are in num_int.
+REQUIRED_PARAMS = {"Bucketizer": {"splits": ["-inf", -1.0, 0.0, 0.1, 1.0, 100.0, "inf"]}}
+
+
+def with_defaults(case: Case) -> bool:
+    """A case whose operators run with their defaults (and only the parameters they require)."""
+    return all(given == REQUIRED_PARAMS.get(op) for op, given in case.params.items())
+
+
 PIPELINES = [
     Case(("Tokenizer", "HashingTF", "IDF")),
     Case(("StringIndexer", "OneHotEncoder")),
     Case(("StandardScaler", "MinMaxScaler")),
+    Case(("Tokenizer", "CountVectorizer", "IDF")),
+    # each step reads num_* (an index column is no input of the next): one case covers three operators per format
+    Case(("QuantileDiscretizer", "Bucketizer", "RobustScaler"), {"Bucketizer": REQUIRED_PARAMS["Bucketizer"]}),
     Case(("Tokenizer", "HashingTF", "IDF"), {"HashingTF": {"num_features": 64}}),
     Case(("Tokenizer", "HashingTF", "IDF"), {"HashingTF": {"num_features": 8}}),
 ]
-DEFAULT_CASES = [Case((op,)) for op in OPERATORS] + [p for p in PIPELINES if not p.params]
+DEFAULT_CASES = [Case((op,), {op: REQUIRED_PARAMS[op]} if op in REQUIRED_PARAMS else {}) for op in OPERATORS] + [
+    p for p in PIPELINES if with_defaults(p)]
 CASES = DEFAULT_CASES + [Case((op,), {op: p}) for op, ps in PARAMETER_CASES.items() for p in ps] + [
-    p for p in PIPELINES if p.params]
+    p for p in PIPELINES if not with_defaults(p)]
 
 
 def covered_by_pipelines(case: Case, schema: dict[str, str]) -> bool:
     """Whether every explicit step of `case` is an explicit step (same operator, same input kind) of a pipeline."""
-    explicit = {(s.name, s.input_kinds) for p in PIPELINES if not p.params
-                for s in plan_pipeline(list(p.operators), {}, schema) if not s.implicit}
+    explicit = {(s.name, s.input_kinds) for p in PIPELINES if with_defaults(p)
+                for s in plan_pipeline(list(p.operators), p.params, schema) if not s.implicit}
     return all((s.name, s.input_kinds) in explicit for s in plan_pipeline(list(case.operators), case.params, schema)
                if not s.implicit)
 
@@ -161,7 +179,8 @@ class Dataset:
     own_reader: bool = False  # read with the engine's last io-mode (its own reader) instead of its first
 
     def runs(self, case: Case, schema: dict[str, str]) -> bool:
-        if case.params and self.parameter_cases is not True and not set(case.params) <= self.parameter_cases:
+        varied = {op for op, given in case.params.items() if given != REQUIRED_PARAMS.get(op)}
+        if varied and self.parameter_cases is not True and not varied <= self.parameter_cases:
             return False
         if self.operators is None:
             return True
@@ -180,6 +199,8 @@ DATASETS = [
     Dataset("empty_category", edge_data.empty_category_pair, frozenset({"StringIndexer", "OneHotEncoder"}),
             parameter_cases=frozenset()),
     Dataset("odd_names", edge_data.odd_names_pair, parameter_cases=frozenset(), own_reader=True),
+    Dataset("vocabulary_ties", edge_data.vocabulary_ties_pair, frozenset({"CountVectorizer"}),
+            parameter_cases=frozenset({"CountVectorizer"})),
     # the bounds of "Large offset, small spread" (docs/operators.md): sigma/|mu| = 1e-6, |min|/(max - min) = 5e3
     Dataset("offset_std", lambda: edge_data.offsets_pair(1e-6), frozenset({"StandardScaler"}),
             parameter_cases=frozenset()),

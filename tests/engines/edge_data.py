@@ -122,6 +122,8 @@ MAIN_TEST_UNSEEN = len(range(0, 120, 5))  # cat_0 values of the main test table 
 TINY = pa.table({
     "num_const": [0.1] * 7,  # constant, though its float mean is not exactly 0.1
     "num_b": [1.0, 2.0, 3.0, 4.0, 10.0, -5.0, 0.5],
+    "num_iqr0": [5.0, 5.0, 1.0, 5.0, 5.0, 9.0, 5.0],  # not constant, yet Q(0.25) = Q(0.75) = 5: RobustScaler gives 0
+    "num_signed": [-0.0, 0.0, -1.0, 0.1, -0.0, 100.0, 1.0],  # -0.0 falls in 0.0's bucket; values on the splits
     "miss_0": [1.0, None, 2.0, None, 2.0, 1.0, 3.0],  # mode tie 1.0 / 2.0 -> 1.0; lower median 2.0
     "cat_0": ["B", "a", "b", "\u00e9", "a", "B", "Z"],  # code-point order: B Z a b \u00e9
     # no blank document here: with one row per engine batch (more CPUs than rows), it would be a blank batch
@@ -173,6 +175,14 @@ def hashing_pair() -> tuple[pa.Table, pa.Table]:
         "cat_1": ["x", "y", None, "x", "z", ""],
     })
     return table, table
+
+
+def vocabulary_ties_pair() -> tuple[pa.Table, pa.Table]:
+    """CountVectorizer's cut-off: after c (4), a (3) and b (2), z é ｚ 😀 tie at 1, in code point order (UTF-16 order,
+    Java's, puts 😀 before ｚ: vocab_size 6 keeps ｚ); a null and an empty document; unseen tokens in test."""
+    train = ["a a b", "A b z", "\u00e9 \uff5a \U0001f600", None, "", "c C c c"]
+    test = ["c a \U0001f600 unseen", None, "\uff5a \uff5a b", "zz"]
+    return pa.table({"text": train}), pa.table({"text": test})
 
 
 FORMATS = ("csv", "parquet", "parts")

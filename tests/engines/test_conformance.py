@@ -7,13 +7,14 @@ transforms a test file (and the train file); outputs go through `compare_outputs
 
 Datasets (tests/engines/edge_data.py): `main` (nulls with even and odd counts, a constant column, unseen and
 code-point-ordered categories, int64 numbers and categories, mixed-case text with tabs, blank documents), `tiny`
-(ties, a not-quite-exact constant, train = test), `blank_batch` (a batch of only empty/whitespace documents; text
-operators only), `empty_category` (an empty-string category; category operators only), `zeros` (all-zero
-columns and rows; the vector operators only), `hashing` (missing and odd values; FeatureHasher only) and
-`odd_names` (column names with dots, spaces, backticks, non-ASCII letters, and two that differ only in case; read
-with the engine's own reader when it has one). Every engine also
-runs, on `main`, the cases that cover every operator through every other format (CSV, Parquet parts) and io-mode.
-A known engine bug is a strict expected failure (conformance.KNOWN_BUGS), so it turns into a failure when fixed.
+(ties, a not-quite-exact constant, a column whose IQR is 0 and -0.0 beside 0.0, train = test), `blank_batch` (a
+batch of only empty/whitespace documents; text operators only), `empty_category` (an empty-string category;
+category operators only), `zeros` (all-zero columns and rows; the vector operators only), `hashing` (missing and
+odd values; FeatureHasher only), `vocabulary_ties` (a tie at CountVectorizer's vocab_size cut-off across U+FFFF)
+and `odd_names` (column names with dots, spaces, backticks, non-ASCII letters, and two that differ only in case;
+read with the engine's own reader when it has one). Every engine also runs, on `main`, the cases that cover every
+operator through every other format (CSV, Parquet parts) and io-mode. A known engine bug is a strict expected
+failure (conformance.KNOWN_BUGS), so it turns into a failure when fixed.
 
 One engine runs at a time: its cases are contiguous, it starts on the first and stops before the next engine's.
 """
@@ -84,8 +85,8 @@ def test_every_operator_and_parameter_has_a_case() -> None:
     """Every operator runs alone, every parameter with a non-default value, and every engine is under test."""
     assert {c.operators for c in cf.DEFAULT_CASES} >= {(op,) for op in OPERATORS}
     for name, spec in OPERATORS.items():
-        varied = {p for c in cf.CASES for given in (c.params.get(name, {}),) for p in given
-                  if given[p] != spec.param(p).default}
+        varied = {p.name for c in cf.CASES for given in (c.params.get(name, {}),) for p in spec.params
+                  if p.name in given and given[p.name] != p.default}
         assert varied == {p.name for p in spec.params}, name
     assert {p.values[0] for p in _matrix()} == set(cf.installed_engines()) - {cf.REFERENCE}
 
@@ -193,3 +194,9 @@ def test_small_datasets_hold_their_edge_cases(files) -> None:
     hashed = reference(files, "hashing", ["FeatureHasher"], {"FeatureHasher": {"num_features": 8}})["test"]["hashed"]
     # row sums: the numbers present plus 1 per string present (null and NaN put nothing; "" is a value)
     assert hashed.shape == (6, 8) and np.asarray(hashed.sum(axis=1)).ravel().tolist() == [6.5, 0.0, 1.0, 7.0, 4.0, 9.0]
+    assert reference(files, "tiny", ["RobustScaler"])["train"]["num_iqr0_robust"].tolist() == [0.0] * 7
+    buckets = reference(files, "tiny", ["Bucketizer"], {"Bucketizer": cf.REQUIRED_PARAMS["Bucketizer"]})
+    assert buckets["train"]["num_signed_bucket"].tolist() == [2.0, 2.0, 1.0, 3.0, 2.0, 5.0, 4.0]  # -0.0 with 0.0
+    ties = reference(files, "vocabulary_ties", ["CountVectorizer"], {"CountVectorizer": {"vocab_size": 6}})
+    # vocabulary a b c z é ｚ: ｚ (U+FF5A) wins the tie against 😀 by code point; test row 3 holds ｚ twice
+    assert ties["test"]["text_tokens_counts"].toarray()[2].tolist() == [0, 1, 0, 0, 0, 2]

@@ -225,4 +225,4 @@ def test_every_operator_on_a_cluster_matches_the_reference(on_cluster, files, fm
     engine, _ = on_cluster
     sources = files[fmt]
     data = tuple(engine.load(s, list(s.schema)) for s in sources)
-    cf.assert_matches_reference(engine, sources, data, [operator])
+    cf.assert_matches_reference(engine, sources, data, [operator], {operator: cf.REQUIRED_PARAMS.get(operator, {})})

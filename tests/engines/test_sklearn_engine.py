@@ -19,7 +19,7 @@ from src.bench.spec.plan import plan_pipeline
 from src.engines.sklearn.engine import SklearnEngine
 from src.engines.sklearn.operators._columns import numeric_matrix
 from tests.engines import edge_data
-from tests.engines.conformance import assert_matches_reference
+from tests.engines.conformance import REQUIRED_PARAMS, assert_matches_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 # Outside the input rules (docs/operators.md), on the last rows: null categories, non-ASCII letters and spaces.
@@ -88,7 +88,8 @@ def test_models_read_the_loaded_block_without_copying_or_changing_it(splits) -> 
 def test_implementation_labels(splits) -> None:
     engine = SklearnEngine(EngineOptions())
     schema = splits[0].schema
-    steps = {s.name: s for op in OPERATORS for s in plan_pipeline([op], {}, schema)}
+    steps = {s.name: s for op in OPERATORS
+             for s in plan_pipeline([op], {op: REQUIRED_PARAMS.get(op, {})}, schema)}
     assert {op: engine.implementation(op, steps[op]) for op in OPERATORS} == {
         "StandardScaler": "native+adapter",
         "MinMaxScaler": "native+adapter",
@@ -102,6 +103,10 @@ def test_implementation_labels(splits) -> None:
         "Normalizer": "native",
         "PolynomialExpansion": "native",
         "FeatureHasher": "custom",
+        "RobustScaler": "native+adapter",
+        "Bucketizer": "custom",
+        "QuantileDiscretizer": "native+adapter",
+        "CountVectorizer": "native+adapter",
     }
     [median] = plan_pipeline(["Imputer"], {"Imputer": {"strategy": "median"}}, schema)
     [unscaled] = plan_pipeline(["StandardScaler"], {"StandardScaler": {"with_std": False}}, schema)
@@ -114,7 +119,8 @@ def test_implementation_labels(splits) -> None:
 def test_cli_run_is_consistent(operator: str, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "src.bench.cli", "run", "--engine", "sklearn", "--operator", operator,
-         "--input", str(ROOT / "data" / "sample.csv"), "--output", str(tmp_path), "--repeats", "2", "--warmup", "0"],
+         "--input", str(ROOT / "data" / "sample.csv"), "--output", str(tmp_path), "--repeats", "2", "--warmup", "0",
+         "--params", json.dumps(REQUIRED_PARAMS.get(operator, {}))],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr

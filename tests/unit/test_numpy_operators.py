@@ -572,3 +572,141 @@ def test_feature_hasher_adds_up_collisions() -> None:
     out = apply("FeatureHasher", data, {"num_features": 1}, kinds={"num_0": NUMERIC, "num_1": NUMERIC,
                                                                     "cat_0": STRING})["hashed"]
     assert dense(out) == [[8.0]]
+
+
+# --- issue 16: RobustScaler, Bucketizer -------------------------------------------------------------------------
+
+TEN = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 100.0]  # Q(0.25) = x_(3) = 3, Q(0.5) = x_(5) = 5, Q(0.75) = 8
+
+
+@pytest.mark.parametrize(("params", "first", "last"), [
+    ({}, -0.8, 19.0),  # (x - 5) / (8 - 3)
+    ({"with_centering": False}, 0.2, 20.0),  # x / 5
+    ({"with_scaling": False}, -4.0, 95.0),  # x - 5
+    ({"lower": 0.1, "upper": 0.9}, -0.5, 11.875),  # Q(0.1) = x_(1) = 1, Q(0.9) = x_(9) = 9: (x - 5) / 8
+])
+def test_robust_scaler_exact_quantiles(params, first, last) -> None:
+    out = apply("RobustScaler", frame(num_a=TEN), params)["num_a_robust"]
+    assert out[[0, -1]].tolist() == pytest.approx([first, last], rel=1e-15)
+
+
+def test_robust_scaler_iqr_zero_gives_zero_also_when_not_constant() -> None:
+    # num_a: Q(0.25) = Q(0.75) = 5 though it is not constant
+    out = apply("RobustScaler", frame(num_a=[5.0, 5.0, 5.0, 5.0, 1.0, 9.0, 5.0], num_c=[0.1] * 7))
+    assert out["num_a_robust"].tolist() == [0.0] * 7 and out["num_c_robust"].tolist() == [0.0] * 7
+    new = apply("RobustScaler", frame(num_a=[5.0, 5.0, 5.0]), {"with_centering": False}, frame(num_a=[1.0, 7.0, -2.0]))
+    assert new["num_a_robust"].tolist() == [0.0] * 3
+
+
+def test_robust_scaler_refuses_missing_values_and_bad_quantiles() -> None:
+    with pytest.raises(UserError, match="column 'num_a' has missing values .*row 1"):
+        apply("RobustScaler", frame(num_a=[1.0, None, 3.0]))
+    with pytest.raises(UserError, match=r"0 < 'lower' < 'upper' < 1 \(Spark's rule\), got lower 0.8, upper 0.75"):
+        apply("RobustScaler", frame(num_a=TEN), {"lower": 0.8})
+
+
+SPLITS = ["-inf", -1.0, 0.0, 0.5, "inf"]
+
+
+def test_bucketizer_left_closed_last_closed_and_negative_zero() -> None:
+    x = [-math.inf, -1.0, -0.5, -0.0, 0.0, 0.25, 0.5, 7.0, math.inf]
+    out = apply("Bucketizer", frame(num_a=x), {"splits": SPLITS})["num_a_bucket"]
+    assert out.tolist() == [0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0]
+    closed = apply("Bucketizer", frame(num_a=[0.0, 1.0, 2.0]), {"splits": [0, 1, 2]})["num_a_bucket"]
+    assert closed.tolist() == [0.0, 1.0, 1.0]  # the last bucket [1, 2] holds 2
+
+
+def test_bucketizer_missing_values_error_or_keep_in_bucket_k() -> None:
+    with pytest.raises(UserError, match="column 'num_a' has missing values .*row 1"):
+        apply("Bucketizer", frame(num_a=[0.0, None, float("nan")]), {"splits": SPLITS})
+    out = apply("Bucketizer", frame(num_a=[0.0, None, float("nan")]), {"splits": SPLITS, "handle_invalid": "keep"})
+    assert out["num_a_bucket"].tolist() == [2.0, 4.0, 4.0]
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({}, r"Bucketizer needs its bucket boundaries: --params '\{\"splits\": \[\"-inf\", 0, 10, \"inf\"\]\}'"),
+    ({"splits": [0, 1]}, "at least 3 values"),
+    ({"splits": [0, 2, 1]}, "strictly increasing"),
+    ({"splits": [0, "x", 1]}, "must be a list of numbers"),
+    ({"splits": [0, 1, 2], "handle_invalid": "skip"}, "must be one of error, keep"),
+])
+def test_bucketizer_parameter_errors(params, message) -> None:
+    with pytest.raises(UserError, match=message):
+        apply("Bucketizer", frame(num_a=[0.5]), params)
+
+
+def test_bucketizer_accepts_json_infinities_and_refuses_values_outside() -> None:
+    assert OPERATORS["Bucketizer"].resolve_params({"splits": [float("-inf"), 0, "+inf"]})["splits"] == (
+        -math.inf, 0.0, math.inf)
+    with pytest.raises(UserError, match=r"column 'num_a' holds 3.0 \(row 1\), outside the splits \[0, 2\]"):
+        apply("Bucketizer", frame(num_a=[1.0, 3.0]), {"splits": [0, 1, 2]})
+
+
+def test_quantile_discretizer_exact_edges() -> None:
+    ten = [float(i) for i in range(1, 11)]  # k = 4: q = x_(3), x_(5), x_(8) = 3, 5, 8 (as Spark with relativeError 0)
+    out = apply("QuantileDiscretizer", frame(num_a=ten), {"num_buckets": 4})["num_a_bucket"]
+    assert out.tolist() == [0.0, 0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0]
+    new = apply("QuantileDiscretizer", frame(num_a=ten), {"num_buckets": 4}, frame(num_a=[-50.0, 8.0, 1e9, -0.0]))
+    assert new["num_a_bucket"].tolist() == [0.0, 3.0, 3.0, 0.0]
+
+
+def test_quantile_discretizer_equal_quantiles_merge_and_constant_column_is_bucket_one() -> None:
+    ties = apply("QuantileDiscretizer", frame(num_a=[1.0, 1.0, 1.0, 2.0, 2.0, 3.0, 4.0, 5.0]), {"num_buckets": 4})
+    assert ties["num_a_bucket"].tolist() == [1.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 3.0]  # splits -inf 1 2 3 inf
+    constant = apply("QuantileDiscretizer", frame(num_a=[0.1] * 5))  # splits -inf 0.1 inf
+    assert constant["num_a_bucket"].tolist() == [1.0] * 5
+
+
+def test_quantile_discretizer_missing_values_error_or_keep() -> None:
+    with pytest.raises(UserError, match="column 'num_a' has missing values"):
+        apply("QuantileDiscretizer", frame(num_a=[1.0, None, 3.0]))
+    out = apply("QuantileDiscretizer", frame(num_a=[1.0, None, 3.0, 2.0]), {"handle_invalid": "keep"})
+    assert out["num_a_bucket"].tolist() == [0.0, 2.0, 1.0, 1.0]  # q = x_(2) of 1 2 3 = 2; missing -> bucket 2
+
+
+# the research's documents: totals b 4, a 3, c 3, d e zz 1; document frequencies a 2, b 3, c 3, d e zz 1
+DOCS = ["b a c b", "c b d", "a a c b e", "zz", None, ""]
+
+
+def counts(params: dict | None = None, apply_to: list | None = None) -> tuple[list, list]:
+    out = apply("CountVectorizer", frame(text=DOCS), params, frame(text=apply_to) if apply_to else None)
+    return dense(out["text_tokens_counts"]), out["text_tokens_counts"].shape[1]
+
+
+def test_count_vectorizer_counts_over_the_vocabulary_in_token_order() -> None:
+    rows, width = counts()
+    assert width == 6  # a b c d e zz
+    assert rows == [[1, 2, 1, 0, 0, 0], [0, 1, 1, 1, 0, 0], [2, 1, 1, 0, 1, 0], [0, 0, 0, 0, 0, 1],
+                    [0] * 6, [0] * 6]  # a null token list and an empty one: all-zero rows
+    new, _ = counts(apply_to=["zz unseen A", None])
+    assert new == [[1, 0, 0, 0, 0, 1], [0] * 6]  # the Tokenizer lowercases A; unseen tokens are not counted
+
+
+def test_count_vectorizer_top_vocab_size_ties_by_token_in_code_point_order() -> None:
+    assert counts({"vocab_size": 2})[0][0] == [1, 2]  # b (4), then a and c tie at 3: a
+    docs = ["\U0001f600 \uff5a z \u00e9 c c", "c"]  # after c, four tokens tie at 1: z < é < ｚ < 😀 by code point
+    out = apply("CountVectorizer", frame(text=docs), {"vocab_size": 4})["text_tokens_counts"]
+    assert dense(out)[0] == [2, 1, 1, 1]  # c, z, é, ｚ (UTF-16 order would keep 😀 before ｚ)
+
+
+@pytest.mark.parametrize(("min_df", "width"), [(2.0, 3), (3.0, 2), (1.5, 3), (0.5, 2), (0.1, 6), (0.0, 6)])
+def test_count_vectorizer_min_df_is_a_count_or_a_fraction_of_the_rows(min_df, width) -> None:
+    # a count when >= 1 (df >= 1.5 keeps df 2); else a fraction of the 6 rows, the null one included (0.5: df >= 3)
+    assert counts({"min_df": min_df})[1] == width
+
+
+def test_count_vectorizer_output_feeds_idf_in_a_spec_file(tmp_path) -> None:
+    from src.bench.spec.pipeline_file import load_pipeline
+    from src.bench.spec.plan import plan_steps
+
+    path = tmp_path / "cv.yaml"
+    path.write_text("name: cv\nsteps:\n  - operator: Tokenizer\n  - operator: CountVectorizer\n"
+                    "    params: {vocab_size: 3}\n  - operator: IDF\n", encoding="utf-8")
+    data = frame(text=DOCS)
+    steps = plan_steps(list(load_pipeline(str(path)).steps), kinds_of(data))
+    assert [s.name for s in steps] == ["Tokenizer", "CountVectorizer", "IDF"] and not any(s.implicit for s in steps)
+    for step in steps:
+        state = ENGINE.fit(step, data) if step.spec.stateful else None
+        data = ENGINE.transform(step, state, data)
+    tfidf = dense(data["text_tokens_counts_tfidf"])  # vocabulary a b c; n = 6, df 2 3 3
+    assert tfidf[0] == pytest.approx([math.log(7 / 3), 2 * math.log(7 / 4), math.log(7 / 4)], rel=1e-15)

@@ -38,6 +38,7 @@ from src.bench.run.variants import STOCK, chosen_variants
 
 if TYPE_CHECKING:
     from src.bench.data.generate import DatasetSpec
+    from src.bench.spec.operators import OperatorSpec
     from src.bench.spec.pipeline_file import PipelineSpec
 
 FINAL = ("ok", "inconsistent", "failed", "timeout")
@@ -63,6 +64,15 @@ class Cell:
         return f"{self.engine}{variant} {self.operator} {self.rows:,}x{self.cols}{split}{end_to_end}"
 
 
+def _require_defaults(spec: OperatorSpec) -> None:
+    """A sweep runs each operator with its defaults; one with a required parameter (Bucketizer's splits) is swept
+    through a spec file that gives it."""
+    required = [p.name for p in spec.params if p.default is None]
+    if required:
+        raise UserError(f"sweep --operators {spec.name}: {spec.name} needs {', '.join(required)} and sweep has no "
+                        "--params; sweep a spec file that gives them instead: --spec FILE (docs/pipelines.md)")
+
+
 def main(args: argparse.Namespace) -> int:
     from src.bench.registry import selected_engines
     from src.bench.run.engine_args import warn_unused_engine_flags
@@ -72,6 +82,8 @@ def main(args: argparse.Namespace) -> int:
     specs = load_specs(args.spec or [])
     operators = [f"{SPEC_CELL}{name}" for name in specs] or list(
         dict.fromkeys(get_operator(o).name for o in args.operators))
+    for name in operators if not specs else ():
+        _require_defaults(get_operator(name))
     _validate(args)
     warn_unused_engine_flags(args, engines)
     out = Path(args.out)

@@ -46,7 +46,8 @@ def print_listing(as_json: bool = False) -> None:
     for col in ("operator", "kind", "input (default columns)", "output", "parameters (default)"):
         ops.add_column(col, overflow="fold", no_wrap=col == "operator")
     for op in data["operators"]:
-        params = ", ".join(f"{k}={json.dumps(v['default'])}" for k, v in op["params"].items()) or "-"
+        params = ", ".join(f"{k}={json.dumps(v['default'])}" if v["default"] is not None else f"{k} (required)"
+                           for k, v in op["params"].items()) or "-"
         ops.add_row(op["name"], op["kind"], op["input"], op["output"], params)
     eng = Table(title="Engines", title_justify="left")
     for col in ("engine", "what", "status", "version", "variants (--variant)"):

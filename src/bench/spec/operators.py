@@ -46,6 +46,8 @@ class Param:
     infinite: bool = False  # a float that may be infinity, given as "inf" or JSON's Infinity (JSON has no inf)
 
     def validate(self, operator: str, value: Any) -> Any:
+        if self.type is list:
+            return _float_list(operator, self.name, value)
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if self.infinite and value in ("inf", "Infinity"):
@@ -68,6 +70,26 @@ class Param:
         if self.maximum is not None and value > self.maximum:
             raise UserError(f"{operator}: parameter '{self.name}' must be <= {self.maximum:.0f}, got {value!r}")
         return value
+
+
+# JSON has no infinity: a list of floats also takes these strings (and Python's json reads bare Infinity too)
+_INFINITIES = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _float_list(operator: str, name: str, value: Any) -> tuple[float, ...]:
+    """A list of numbers (±inf allowed, as numbers or as the strings of _INFINITIES) as a tuple of floats."""
+    items = value if isinstance(value, list) else None
+    floats = []
+    for item in items or ():
+        number = _INFINITIES.get(item) if isinstance(item, str) else None if isinstance(item, bool) else item
+        if not isinstance(number, (int, float)) or math.isnan(number):
+            items = None
+            break
+        floats.append(float(number))
+    if items is None:
+        raise UserError(f"{operator}: parameter '{name}' must be a list of numbers (\"-inf\" and \"inf\" allowed), "
+                        f"got {value!r}; e.g. --params '{{\"{name}\": [\"-inf\", 0, 10, \"inf\"]}}'")
+    return tuple(floats)
 
 
 def _json_literal(value: Any) -> str:
@@ -303,6 +325,100 @@ OPERATORS: dict[str, OperatorSpec] = {
         ),
     )
 }
+
+
+def _lower_below_upper(params: dict[str, Any]) -> None:
+    if not 0 < params["lower"] < params["upper"] < 1:
+        raise UserError(f"RobustScaler: the quantiles must satisfy 0 < 'lower' < 'upper' < 1 (Spark's rule), got "
+                        f"lower {params['lower']}, upper {params['upper']}")
+
+
+def _splits_given(params: dict[str, Any]) -> None:
+    """Spark's rule: at least 3 strictly increasing splits (2 buckets); prepbench also asks for them up front."""
+    splits = params["splits"]
+    example = "--params '{\"splits\": [\"-inf\", 0, 10, \"inf\"]}'"
+    if splits is None:
+        raise UserError(f"Bucketizer needs its bucket boundaries: {example}")
+    if len(splits) < 3:
+        raise UserError(f"Bucketizer: 'splits' needs at least 3 values (2 buckets), got {list(splits)}; e.g. {example}")
+    if any(a >= b for a, b in zip(splits, splits[1:])):
+        raise UserError(f"Bucketizer: 'splits' must be strictly increasing, got {list(splits)}")
+
+
+_HANDLE_INVALID = Param("handle_invalid", str, "error", "missing values: error | keep (bucket number k, after the "
+                        "last bucket)", choices=("error", "keep"))
+
+# Issue 16's binning and counting operators: one output column per input column, like the operators above.
+OPERATORS.update({
+    spec.name: spec
+    for spec in (
+        OperatorSpec(
+            name="RobustScaler",
+            kind="stateful",
+            description="(x - median) / (Q(upper) - Q(lower)), exact quantiles x_(ceil(p*n)); IQR 0 gives 0",
+            input_kinds=_SCALER_INPUTS,
+            output_kind=NUMERIC,
+            default_inputs=("num_*",),
+            output_suffix="robust",
+            rtol=1e-12,
+            params=(
+                Param("lower", float, 0.25, "lower quantile of the range (0 < lower < upper)"),
+                Param("upper", float, 0.75, "upper quantile of the range (lower < upper < 1)"),
+                Param("with_centering", bool, True, "subtract the median"),
+                Param("with_scaling", bool, True, "divide by the quantile range"),
+            ),
+            check=_lower_below_upper,
+        ),
+        OperatorSpec(
+            name="Bucketizer",
+            kind="stateless",
+            description="bucket i holds [s_i, s_i+1), the last bucket [s_k-1, s_k]; -0.0 is 0.0",
+            input_kinds=_SCALER_INPUTS,
+            output_kind=INDEX,
+            default_inputs=("num_*",),
+            output_suffix="bucket",
+            rtol=0.0,
+            params=(
+                Param("splits", list, None, "bucket boundaries, at least 3, strictly increasing (-inf, inf allowed)"),
+                _HANDLE_INVALID,
+            ),
+            check=_splits_given,
+        ),
+        OperatorSpec(
+            name="QuantileDiscretizer",
+            kind="stateful",
+            description="Bucketizer with splits -inf, the distinct exact quantiles x_(ceil(j/k*n)), inf",
+            input_kinds=_SCALER_INPUTS,
+            output_kind=INDEX,
+            default_inputs=("num_*",),
+            output_suffix="bucket",
+            rtol=0.0,
+            params=(
+                Param("num_buckets", int, 2, "number of buckets k before equal quantiles merge", minimum=2,
+                      maximum=INT32_MAX),
+                _HANDLE_INVALID,
+            ),
+        ),
+        OperatorSpec(
+            name="CountVectorizer",
+            kind="stateful",
+            description="term counts over the vocabulary (df >= min_df; top vocab_size by count, ties token "
+                        "ascending), token ascending",
+            input_kinds=(TOKENS,),
+            output_kind=VECTOR,
+            default_inputs=("text",),
+            output_suffix="counts",
+            rtol=0.0,
+            params=(
+                Param("vocab_size", int, 1 << 18, "keep at most this many terms, the most frequent", minimum=1,
+                      maximum=INT32_MAX),
+                Param("min_df", float, 1.0, "document frequency a term needs: a count if >= 1, else a fraction of "
+                      "the fitted rows", minimum=0.0),
+            ),
+            prerequisites={STRING: "Tokenizer"},
+        ),
+    )
+})
 
 
 def get_operator(name: str) -> OperatorSpec:

@@ -3,6 +3,9 @@
 Working on blocks that fit in L2 cache lets a centred temporary be reused while it is still in cache, so a fit
 reads each column from memory twice at most and a transform reads it once and writes the output once, without
 full-size temporaries. benchmarks/baseline.py measures these against hand-fused numpy.
+
+Also the canonical quantile rank x_(ceil(p*n)) (RobustScaler, QuantileDiscretizer), which the engines that rank
+values themselves take from here, and the bucket rule of Bucketizer and QuantileDiscretizer.
 """
 
 from __future__ import annotations
@@ -108,4 +111,34 @@ def affine(x: np.ndarray, shift: float, scale: float, offset: float = 0.0) -> np
         block *= scale
         if offset:
             block += offset
+    return out
+
+
+def quantile_rank(p: float, n: int) -> int:
+    """The 1-based rank of the canonical quantile Q(p) = x_(ceil(p*n)) among n sorted values (at least 1), p*n
+    being the float64 product; the engines that rank values themselves take their ranks from here."""
+    return max(1, math.ceil(p * n))
+
+
+def order_statistics(x: np.ndarray, probabilities: list[float]) -> list[float]:
+    """The canonical quantiles Q(p) of x (no missing values), by one partial sort."""
+    ranks = [quantile_rank(p, x.size) - 1 for p in probabilities]
+    return np.partition(x, ranks)[ranks].tolist()
+
+
+def counted_order_statistics(values: np.ndarray, counts: np.ndarray, probabilities: list[float]) -> list[float]:
+    """The canonical quantiles Q(p) of a column given as its sorted distinct values and their counts (what the
+    distributed engines aggregate)."""
+    cumulative = np.cumsum(counts)
+    ranks = [quantile_rank(p, int(cumulative[-1])) for p in probabilities]
+    return values[np.searchsorted(cumulative, ranks)].tolist()
+
+
+def buckets(x: np.ndarray, splits: np.ndarray, keep_missing: bool) -> np.ndarray:
+    """Bucket i holds [s_i, s_i+1) and the last one [s_k-1, s_k] (float64 indices; x within the splits); a missing
+    value goes to bucket k with keep_missing. -0.0 compares equal to 0.0, so it falls in 0.0's bucket."""
+    k = len(splits) - 1
+    out = np.minimum(np.searchsorted(splits, x, side="right") - 1, k - 1).astype(np.float64)
+    if keep_missing:
+        out[np.isnan(x)] = k
     return out

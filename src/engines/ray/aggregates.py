@@ -7,8 +7,6 @@ any non-null value contributes nothing.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -16,6 +14,8 @@ from ray.data.aggregate import AggregateFnV2
 from ray.data.block import BlockAccessor
 
 from src.bench.data.vectors import vector_parts
+from src.engines.numpy.kernels import counted_order_statistics
+from src.engines.numpy.operators.count_vectorizer import term_counts
 
 
 def _column(block, name: str) -> pa.ChunkedArray:
@@ -54,9 +54,18 @@ class LowerMedian(_ValueCounts):
         super().__init__(on, "lower_median")
 
     def finalize(self, accumulator: np.ndarray) -> float:
-        values, counts = np.asarray(accumulator[0]), np.asarray(accumulator[1])
-        rank = math.ceil(counts.sum() / 2)
-        return float(values[np.searchsorted(np.cumsum(counts), rank)])
+        return counted_order_statistics(np.asarray(accumulator[0]), np.asarray(accumulator[1]), [0.5])[0]
+
+
+class OrderStatistics(_ValueCounts):
+    """The canonical quantiles Q(p) = x_(ceil(p*n)) of the n non-null values, one per probability."""
+
+    def __init__(self, on: str, probabilities: list[float]) -> None:
+        super().__init__(on, "order_statistics")
+        self.probabilities = probabilities
+
+    def finalize(self, accumulator: np.ndarray) -> list[float]:
+        return counted_order_statistics(np.asarray(accumulator[0]), np.asarray(accumulator[1]), self.probabilities)
 
 
 class SmallestMode(_ValueCounts):
@@ -83,3 +92,24 @@ class DocumentFrequency(AggregateFnV2):
 
     def combine(self, current: np.ndarray, new: np.ndarray) -> np.ndarray:
         return np.asarray(current) + np.asarray(new)
+
+
+class TermCounts(AggregateFnV2):
+    """(rows, a table of each distinct token with its total count and document frequency) over a tokens column."""
+
+    def __init__(self, on: str) -> None:
+        super().__init__(f"term_counts({on})", zero_factory=lambda: None, on=on, ignore_nulls=False)
+
+    def aggregate_block(self, block) -> tuple[int, pa.Table]:
+        tokens = _column(block, self._target_col_name).combine_chunks()
+        words, counts, dfs = term_counts(tokens)
+        return len(tokens), pa.table({"token": words, "count": counts, "df": dfs})
+
+    def combine(self, current: tuple[int, pa.Table] | None, new: tuple[int, pa.Table] | None):
+        if current is None or new is None:
+            return new if current is None else current
+        merged = pa.concat_tables([current[1], new[1]]).group_by("token").aggregate([("count", "sum"), ("df", "sum")])
+        return current[0] + new[0], merged.rename_columns(["token", "count", "df"])
+
+    def finalize(self, accumulator: tuple[int, pa.Table] | None) -> tuple[int, pa.Table]:
+        return accumulator or (0, pa.table({"token": pa.array([], pa.string()), "count": [], "df": []}))
