@@ -46,8 +46,8 @@ def test_numpy_and_sklearn_same_inputs_one_table(tmp_path: Path, sample_csv: Pat
         for table in saved.values():
             np.testing.assert_allclose(table[f"{col}_minmax"].to_numpy(), expected, rtol=1e-12, atol=1e-12)
     md = (tmp_path / "comparison_MinMaxScaler_sample.md").read_text()
-    assert "| numpy | native | 1,000 |" in md and "| 1.00x | ok | ok |" in md
-    assert f"| sklearn | {sklearn_row['implementation']} | 1,000 |" in md and "Exit code: 0." in md
+    assert "| numpy | stock | native | 1,000 |" in md and "| 1.00x | - | ok | ok |" in md
+    assert f"| sklearn | stock | {sklearn_row['implementation']} | 1,000 |" in md and "Exit code: 0." in md
     assert "sklearn | prepbench: sklearn: repetition 2/2" in res.stderr  # progress streamed, prefixed
     assert "speed-up vs numpy" in res.stdout and "comparison:" in res.stdout
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary directory left

@@ -67,8 +67,9 @@ def test_markdown_and_html_show_the_stored_numbers(results: Path, report: Path) 
     page = (report / "report.html").read_text()
     for record in read_records(results / "sweep.jsonl"):
         median = record["timing"]["summary"]["median"]
-        assert f"| {record['engine']['name']} | {record['implementations'][record['operators'][0]]} | " \
-               f"{record['cell']['rows']:,} | 2 | {fmt_seconds(median)} |" in md
+        label = record["implementations"][record["operators"][0]]
+        assert f"| {record['engine']['name']} | {record['variant']} | {label} | 2 | {record['cell']['rows']:,} | " \
+               f"{fmt_seconds(median)} |" in md
         if record["engine"]["name"] == "numpy":
             assert f"{fmt_seconds(median)} s (1.00x) ok" in md  # the summary at the top
     assert "| StandardScaler | ok (3 runs) |" in md  # two sweep sizes and the comparison on sample.csv

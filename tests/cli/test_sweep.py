@@ -100,7 +100,7 @@ def test_timed_out_cell_is_recorded_then_retried_only_on_request(tmp_path: Path)
     (record,) = lines(out)
     assert record["status"] == "timeout" and "no result after 0.05 s" in record["error"]["message"]
     assert record["cell"] == {"engine": "numpy", "operator": "StandardScaler", "rows": 100, "cols": 1, "split": None,
-                              "split_seed": 0}
+                              "split_seed": 0, "end_to_end": False, "variant": "stock"}
 
     res = run_sweep(out, data_dir, "--resume", grid=grid)
     assert res.returncode == 1 and len(lines(out)) == 1  # a final status: not run again by --resume
