@@ -18,6 +18,7 @@ SPEC = """name: kinds
 steps:
   - {name: impute, operator: Imputer, params: {strategy: median}, input_cols: ["miss_*"]}
   - {name: scale, operator: StandardScaler}
+  - {name: centre, operator: StandardScaler, params: {with_std: false}, input_cols: [num_0, num_1]}
   - {name: index, operator: StringIndexer, input_cols: ["cat_*"]}
   - {name: onehot, operator: OneHotEncoder, input_cols: ["@index"]}
   - {name: tokens, operator: Tokenizer, input_cols: [text]}
