@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from src.bench.data.vectors import VECTOR_TYPE
+from src.bench.data.vectors import VECTOR_TYPE, from_dense
 from src.bench.errors import missing_values
 
 ROW = "__row"  # each row's 0-based position in the input file: collect returns rows in input order by it
@@ -50,6 +50,18 @@ def series(values: pa.Array, like: pd.Series) -> pd.Series:
 def meta(name: str, dtype: pd.ArrowDtype) -> pd.Series:
     """The empty column Dask is told a `map_partitions` returns."""
     return pd.Series([], dtype=dtype, name=name)
+
+
+def dense_rows(data: dd.DataFrame, step, kernel, *args) -> dd.DataFrame:
+    """The step's one vector output: `kernel(rows, *args)`, a numpy function of each partition's input columns as a
+    float64 matrix (NaN for null) giving one dense row per input row (Normalizer, PolynomialExpansion)."""
+    output = step.output_cols[0]
+
+    def vectors(part: pd.DataFrame) -> pd.Series:
+        rows = kernel(part.to_numpy(dtype=np.float64, na_value=np.nan), *args)
+        return series(from_dense(rows), part.iloc[:, 0]).rename(output)
+
+    return data.assign(**{output: data[list(step.input_cols)].map_partitions(vectors, meta=meta(output, VECTORS))})
 
 
 def require_values(data: dd.DataFrame, columns: list[str], operator: str) -> dict[str, tuple[float, float]]:

@@ -7,24 +7,13 @@ dense vectors in prepbench's vector layout (src/bench/data/vectors.py).
 """
 
 import dask.dataframe as dd
-import numpy as np
-import pandas as pd
 
-from src.bench.data.vectors import from_dense
 from src.engines.numpy.kernels import unit_rows
 
-from ..columns import VECTORS, meta, series
+from ..columns import dense_rows
 
 IMPLEMENTATION = "custom"
 
 
-def normalized(part: pd.DataFrame, p: float, name: str) -> pd.Series:
-    rows = unit_rows(part.to_numpy(dtype=np.float64, na_value=np.nan), p)
-    return series(from_dense(rows), part.iloc[:, 0]).rename(name)
-
-
 def transform(data: dd.DataFrame, state, step) -> dd.DataFrame:
-    output = step.output_cols[0]
-    vectors = data[list(step.input_cols)].map_partitions(normalized, step.params["p"], output,
-                                                          meta=meta(output, VECTORS))
-    return data.assign(**{output: vectors})
+    return dense_rows(data, step, unit_rows, step.params["p"])

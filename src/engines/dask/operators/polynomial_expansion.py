@@ -8,24 +8,13 @@ dask array of unknown chunk sizes) that would still have to be packed into a vec
 """
 
 import dask.dataframe as dd
-import numpy as np
-import pandas as pd
 
-from src.bench.data.vectors import from_dense
 from src.engines.numpy.kernels import polynomial_terms
 
-from ..columns import VECTORS, meta, series
+from ..columns import dense_rows
 
 IMPLEMENTATION = "custom"
 
 
-def expanded(part: pd.DataFrame, degree: int, name: str) -> pd.Series:
-    terms = polynomial_terms(part.to_numpy(dtype=np.float64, na_value=np.nan), degree)
-    return series(from_dense(terms), part.iloc[:, 0]).rename(name)
-
-
 def transform(data: dd.DataFrame, state, step) -> dd.DataFrame:
-    output = step.output_cols[0]
-    vectors = data[list(step.input_cols)].map_partitions(expanded, step.params["degree"], output,
-                                                          meta=meta(output, VECTORS))
-    return data.assign(**{output: vectors})
+    return dense_rows(data, step, polynomial_terms, step.params["degree"])
