@@ -1,6 +1,6 @@
 """What is particular to the Polars engine; its values against the numpy reference on every operator, parameter
-and pipeline are checked by tests/engines/test_conformance.py (on the in-memory engine, the default). Here: the
-same cases on Polars' streaming engine, a row sample collected, the lowercasing fallback, --cores and the
+and pipeline are checked by tests/engines/test_conformance.py (on Polars' own choice of engine, the default). Here: the
+same cases on Polars' streaming and in-memory engines, a row sample collected, the lowercasing fallback, --cores and the
 refusals of the fits."""
 
 from __future__ import annotations
@@ -38,17 +38,18 @@ def files(tmp_path_factory):
     return cf.write_datasets(tmp_path_factory.mktemp("polars"))
 
 
-@pytest.fixture(scope="module")
-def streaming(files):
-    engine = polars_engine("streaming")
+@pytest.fixture(scope="module", params=["streaming", "in-memory"])
+def chosen(request, files):
+    """An engine other than the default one (the conformance suite runs that)."""
+    engine = polars_engine(request.param)
     return engine, {d: tuple(engine.load(s, list(s.schema)) for s in files[d]["parquet"]) for d in files}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("dataset", "case"), [pytest.param(d.name, c, id=f"{d.name}-{c.id}") for d in cf.DATASETS
                                                for c in cf.CASES if d.runs(c, SCHEMAS[d.name])])
-def test_the_streaming_engine_matches_the_reference(files, streaming, dataset, case) -> None:
-    engine, loaded = streaming
+def test_the_streaming_and_in_memory_engines_match_the_reference(files, chosen, dataset, case) -> None:
+    engine, loaded = chosen
     cf.assert_matches_reference(engine, files[dataset]["parquet"], loaded[dataset], case.operators, case.params)
 
 

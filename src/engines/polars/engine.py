@@ -3,7 +3,7 @@
 `load` reads the input with prepbench's reader (so CSV and Parquet parse exactly as for every engine; numbers
 arrive as float64) into an eager DataFrame: that is the cache. Fit and transform build on its lazy plan (a
 `Table`, src/engines/polars/table.py); a fit runs one aggregating query, and `materialize`, the timed action, is
-the one `collect` of every output column, on the in-memory or the streaming engine (`--polars-engine`).
+the one `collect` of every output column, on the engine `--polars-engine` names (default: Polars' own choice).
 
 Polars sizes its thread pool once, when it is first imported (POLARS_MAX_THREADS), so `--cores` sets that variable
 when the engine is created, before anything imports Polars (the operator modules do, when the runner asks for their
@@ -85,7 +85,7 @@ class PolarsEngine(Engine):
         return Table(plan, self.options.polars_engine)
 
     def write(self, data: Table, kinds: dict[str, str], path: str) -> None:
-        """`sink_parquet` on the streaming engine, `write_parquet` of the collected frame on the in-memory one:
+        """`sink_parquet` on the streaming engine, else `write_parquet` of the frame collected on the chosen engine:
         one file either way."""
         import polars as pl
 

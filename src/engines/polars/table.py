@@ -1,7 +1,7 @@
 """What the Polars operators share: the lazy table they fit on and transform, the check of the scalers' inputs,
 and the sparse vector column.
 
-A `Table` is a LazyFrame plus the Polars engine its queries run on (in-memory or streaming): a transform adds
+A `Table` is a LazyFrame plus the Polars engine its queries run on (auto, in-memory or streaming): a transform adds
 expressions to the plan, a fit runs one query that aggregates every input column at once.
 
 A vector column is a struct per row, `{size: int32, indices: list<int32>, values: list<float64>}` (indices
@@ -21,7 +21,7 @@ from src.bench.errors import missing_values
 @dataclass(frozen=True)
 class Table:
     plan: pl.LazyFrame
-    engine: str  # how Polars runs the queries: "in-memory" or "streaming"
+    engine: str  # how Polars runs the queries: "auto" (Polars' choice), "in-memory" or "streaming"
 
     def with_columns(self, columns: dict[str, pl.Expr]) -> Table:
         return replace(self, plan=self.plan.with_columns(expr.alias(name) for name, expr in columns.items()))
