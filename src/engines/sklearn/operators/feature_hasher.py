@@ -6,14 +6,7 @@ Spark's buckets. The kernel (src/engines/numpy/feature_hashing.py) hashes each d
 42, floored modulo, and sums collisions into a CSR matrix.
 """
 
-from src.bench.spec.operators import STRING
-from src.engines.numpy.feature_hashing import hashed_features
+from src.engines.numpy.operators.feature_hasher import transform
 
 IMPLEMENTATION = "custom"
-
-
-def transform(frame, state, step):
-    strings = [kind == STRING for kind in step.input_kinds]
-    matrix = hashed_features([frame[c] for c in step.input_cols], step.input_cols, strings,
-                             step.params["num_features"], frame.n_rows)
-    return frame.with_columns({step.output_cols[0]: matrix})
+__all__ = ["IMPLEMENTATION", "transform"]
