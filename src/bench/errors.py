@@ -27,9 +27,14 @@ def watch_interrupts() -> None:
     Py4JError when interrupted mid-call), so the run is still reported as interrupted, not as an engine failure."""
     import signal
 
+    previous = signal.getsignal(signal.SIGINT)
+    chained = previous if callable(previous) and previous is not signal.default_int_handler else None
+
     def on_sigint(signum: int, frame: object) -> None:
         global _interrupt_requested
         _interrupt_requested = True
+        if chained is not None:  # an engine's own handler (pyspark cancels its jobs), which raises in turn
+            chained(signum, frame)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_sigint)

@@ -26,7 +26,14 @@ from src.bench.data.results import (
     write_json_atomic,
 )
 from src.bench.data.split import check_fraction, split_file
-from src.bench.errors import EXIT_ENGINE_FAILURE, EXIT_INCONSISTENT, EXIT_OK, UserError, interrupt_requested
+from src.bench.errors import (
+    EXIT_ENGINE_FAILURE,
+    EXIT_INCONSISTENT,
+    EXIT_OK,
+    UserError,
+    interrupt_requested,
+    watch_interrupts,
+)
 from src.bench.registry import REFERENCE, create_engine, engine_version, facts
 from src.bench.run.consistency import compare_outputs, first_example, sample_rows
 from src.bench.run.engine import Engine
@@ -345,6 +352,7 @@ def _measure(engine: Engine, source: InputSource, fit_source: InputSource, steps
     enter_limit()  # the engine and every process it starts live under --memory-limit from here on
     t0 = time.perf_counter()
     info = engine.start()
+    watch_interrupts()  # again: an engine may have put its own SIGINT handler in place (pyspark does)
     startup = time.perf_counter() - t0
     record["engine"].update(info, startup_seconds=startup)
     log.info("%s: engine started in %.2f s", engine.name, startup)
