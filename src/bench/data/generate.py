@@ -834,11 +834,7 @@ def write_table(table: pa.Table, path: str) -> None:
 
 def _temporary_beside(target: Path) -> Path:
     """A temporary path in the target's directory (created if needed), so the finished output is renamed in."""
-    parent = target.parent if str(target.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create the directory {parent}: {exc.strerror}") from None
-    if not os.access(parent, os.W_OK):
-        raise UserError(f"cannot write to {parent}: permission denied; choose another --output")
+    from src.bench.data.results import ensure_writable_dir
+
+    parent = ensure_writable_dir(target.parent if str(target.parent) else Path("."))
     return parent / f".{target.name}.tmp-{os.getpid()}"

@@ -93,19 +93,20 @@ def run_file_name(engine: str, operators: list[str], started: datetime) -> str:
     return f"{engine}_{ops}_{started.strftime('%Y%m%dT%H%M%SZ')}_{uuid.uuid4().hex[:6]}.json"
 
 
-def ensure_writable_dir(path: str | Path) -> Path:
-    """Create the output directory or fail with one clear line before any work starts."""
+def ensure_writable_dir(path: str | Path, option: str = "--output") -> Path:
+    """Create the output directory (given by `option`, or the one that option's output goes in) or fail with one
+    clear line before any work starts."""
     directory = Path(path)
     if directory.exists() and not directory.is_dir():
-        raise UserError(f"output path {directory} is a file, not a directory; choose a directory for --output")
+        raise UserError(f"output path {directory} is a file, not a directory; choose a directory for {option}")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(
-            f"cannot create output directory {directory}: {exc.strerror}; choose another --output"
+            f"cannot create output directory {directory}: {exc.strerror}; choose another {option}"
         ) from None
     if not os.access(directory, os.W_OK | os.X_OK) or not can_create_file(directory):
-        raise UserError(f"output directory {directory} is not writable; choose another --output")
+        raise UserError(f"output directory {directory} is not writable; choose another {option}")
     return directory
 
 

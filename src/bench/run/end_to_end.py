@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from src.bench.data.inputs import InputSource
+from src.bench.data.results import ensure_writable_dir
 from src.bench.errors import UserError
 from src.bench.registry import REFERENCE
 from src.bench.run.consistency import compare_outputs, first_example
@@ -60,13 +61,7 @@ def check_target(save_output: str | None) -> None:
     if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
         raise UserError(f"--save-output {save_output} is a directory prepbench did not write; give a new or empty "
                         "directory")
-    parent = target.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create {parent} for --save-output: {exc.strerror}") from None
-    if not os.access(parent, os.W_OK):
-        raise UserError(f"cannot write --save-output {save_output}: {parent} is not writable; choose another path")
+    ensure_writable_dir(target.resolve().parent, "--save-output")
 
 
 def measure(engine: Engine, source: InputSource, fit_source: InputSource, steps: list[Step], columns: list[str],
