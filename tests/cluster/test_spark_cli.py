@@ -1,7 +1,7 @@
-"""`run` and `pipeline` through the CLI on a real Spark standalone cluster (master + 2 workers on 127.0.0.1).
+"""A `pipeline` through the CLI on a real Spark standalone cluster (master + 2 workers on 127.0.0.1).
 
-Each command runs in its own process, as a user runs it, with Spark's own reader (--io-mode engine); the result
-file must show both executors, a successful run and an output equal to the numpy reference.
+The command runs in its own process, as a user runs it, with Spark's own reader (--io-mode auto: engine on a
+cluster); the result file must show both executors, a successful run and an output equal to the numpy reference.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ CLUSTER_ARGS = ["--spark-conf", "spark.executor.memory=512m", "--spark-conf", "s
 
 
 @pytest.fixture(scope="module")
-def dataset(tmp_path_factory) -> dict[str, Path]:
+def dataset(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("spark-cli-data")
     table = generate_table(DatasetSpec(rows=2000, numeric=3, categorical=2, text=True, missing_rate=0.1, seed=7))
-    paths = {fmt: root / f"data.{fmt}" for fmt in ("csv", "parquet")}
-    for path in paths.values():
-        write_table(table, str(path))
-    return paths
+    path = root / "data.csv"
+    write_table(table, str(path))
+    return path
 
 
 def run_cli(args: list[str], out_dir: Path) -> dict:
@@ -49,19 +48,13 @@ def assert_cluster_run_ok(record: dict, master_url: str) -> None:
     assert record["dataset"]["rows"] == 2000
 
 
-def test_run_on_the_cluster_with_the_engine_reader(spark_standalone: SparkStandalone, dataset, tmp_path):
-    record = run_cli(["run", "--engine", "spark", "--operator", "StandardScaler", "--input", str(dataset["csv"]),
-                      "--spark-master", spark_standalone.master_url, "--io-mode", "engine", "--repeats", "2",
-                      *CLUSTER_ARGS], tmp_path)
+def test_pipeline_on_the_cluster_with_the_engine_reader(spark_standalone: SparkStandalone, dataset, tmp_path):
+    """One pipeline of a numeric and the text operators: each JVM and executor start costs tens of seconds here."""
+    # --io-mode left to auto: the engine reader on a cluster, here Spark's CSV reader on the executors
+    record = run_cli(["pipeline", "--engine", "spark", "--operators", "StandardScaler", "Tokenizer", "HashingTF",
+                      "IDF", "--input", str(dataset), "--spark-master", spark_standalone.master_url,
+                      "--repeats", "2", *CLUSTER_ARGS], tmp_path)
     assert_cluster_run_ok(record, spark_standalone.master_url)
-    assert record["implementations"] == {"StandardScaler": "native+adapter"}
+    assert record["implementations"] == {"StandardScaler": "native+adapter", "Tokenizer": "native+adapter",
+                                         "HashingTF": "native+adapter", "IDF": "native"}
     assert len(record["timing"]["repetition_seconds"]) == 2
-
-
-def test_pipeline_on_the_cluster(spark_standalone: SparkStandalone, dataset, tmp_path):
-    # --io-mode left to auto: the engine reader on a cluster
-    record = run_cli(["pipeline", "--engine", "spark", "--operators", "Tokenizer", "HashingTF", "IDF",
-                      "--input", str(dataset["parquet"]), "--spark-master", spark_standalone.master_url,
-                      "--repeats", "1", *CLUSTER_ARGS], tmp_path)
-    assert_cluster_run_ok(record, spark_standalone.master_url)
-    assert record["implementations"] == {"Tokenizer": "native+adapter", "HashingTF": "native+adapter", "IDF": "native"}

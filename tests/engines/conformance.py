@@ -292,7 +292,7 @@ class Sessions:
         self.app_name = app_name
         self.name: str | None = None
         self.instances: dict[str | None, Engine] = {}
-        self.loaded: dict[tuple[str, str, str | None], tuple[Any, Any]] = {}
+        self.loaded: dict[tuple[str, str, str | None, bool], tuple[Any, Any]] = {}
 
     def engine(self, name: str, io_mode: str | None = None) -> Engine:
         if name != self.name:
@@ -305,13 +305,16 @@ class Sessions:
             self.instances[io_mode] = engine
         return self.instances[io_mode]
 
-    def load(self, name: str, dataset: str, fmt: str, io_mode: str | None = None) -> tuple[Engine, tuple, tuple]:
-        """The started engine, the dataset's (train, test) sources and the engine's loads of them."""
+    def load(self, name: str, dataset: str, fmt: str, io_mode: str | None = None,
+             own_reader: bool = False) -> tuple[Engine, tuple, tuple]:
+        """The started engine, the dataset's (train, test) sources and the engine's loads of them; `own_reader`:
+        read by `Engine.read` instead (the engine's own reader, as --end-to-end reads, nothing cached)."""
         engine = self.engine(name, io_mode)
         sources = self.files[dataset][fmt]
-        key = (dataset, fmt, io_mode)
+        key = (dataset, fmt, io_mode, own_reader)
         if key not in self.loaded:
-            self.loaded[key] = tuple(engine.load(s, list(s.schema)) for s in sources)
+            read = engine.read if own_reader else engine.load
+            self.loaded[key] = tuple(read(s, list(s.schema)) for s in sources)
         return engine, sources, self.loaded[key]
 
     def stop(self) -> None:

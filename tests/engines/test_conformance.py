@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from src.bench.data.inputs import read_arrow_table
 from src.bench.run.variants import STOCK, TUNED, engine_variants, has_tuned
 from src.bench.spec.operators import INTEGER, OPERATORS
 from tests.engines import conformance as cf
@@ -34,20 +35,22 @@ BY_NAME = {d.name: d for d in cf.DATASETS}
 
 
 def _matrix() -> list:
-    """(engine, variant, dataset, format, io-mode, case) for every engine, its cases contiguous. Every dataset is
-    read from Parquet (with the engine's first io-mode, when it has several); every engine also runs, on every
-    other format (CSV, a directory of parts with dictionary-encoded strings) and io-mode, the cases that cover
-    every operator on `main`. A tuned variant runs every case with a tuned step on every dataset read from
-    Parquet: how the data is read is the engine's, not the variant's."""
+    """(engine, variant, dataset, format, io-mode, own reader, case) for every engine, its cases contiguous. Every
+    dataset is read from Parquet with the engine's first io-mode, when it has several (its last, its own reader, for
+    a dataset marked `own_reader`). Every engine also reads `main` in every format (CSV, Parquet, a directory of
+    parts with dictionary-encoded strings) with `Engine.read`, its own reader, and runs there the cases that cover
+    every operator. The shared reader, which most `load`s use, gives every engine the same table from every format
+    (test_the_shared_reader_reads_every_format_alike): other formats through it would repeat the Parquet cases. A
+    tuned variant runs every case with a tuned step on every dataset read from Parquet: how the data is read is the
+    engine's, not the variant's."""
     params = []
     for engine in cf.engines_under_test():
         modes = cf.io_modes(engine)
         first = modes[0] if modes else None
-        reads = [(d, "parquet", modes[-1] if d.own_reader and modes else first, True) for d in cf.DATASETS]
-        reads += [(BY_NAME["main"], fmt, io, False) for io in modes or (None,) for fmt in cf.FORMATS
-                  if (fmt, io) != ("parquet", first)]
-        runs = [(STOCK, *read) for read in reads] + [(TUNED, *read) for read in reads if read[3]]
-        for variant, dataset, fmt, io_mode, every_case in runs:
+        reads = [(d, "parquet", modes[-1] if d.own_reader and modes else first, False, True) for d in cf.DATASETS]
+        reads += [(BY_NAME["main"], fmt, first, True, False) for fmt in cf.FORMATS]
+        runs = [(STOCK, *read) for read in reads] + [(TUNED, *read) for read in reads if read[-1]]
+        for variant, dataset, fmt, io_mode, own_reader, every_case in runs:
             schema = SCHEMAS[dataset.name]
             cases = [c for c in cf.CASES if dataset.runs(c, schema)] if every_case else [
                 c for c in cf.DEFAULT_CASES if c in cf.PIPELINES or not cf.covered_by_pipelines(c, schema)]
@@ -59,9 +62,9 @@ def _matrix() -> list:
                 if bug is not None:
                     marks.append(pytest.mark.xfail(strict=True, reason=bug.reason))
                 who = engine if variant == STOCK else f"{engine}.{variant}"
-                where = dataset.name if every_case else f"{dataset.name}.{fmt}.io={io_mode}"
-                params.append(pytest.param(engine, variant, dataset.name, fmt, io_mode, case, marks=marks,
-                                           id=f"{who}-{where}-{case.id}"))
+                where = dataset.name if every_case else f"{dataset.name}.{fmt}.read"
+                params.append(pytest.param(engine, variant, dataset.name, fmt, io_mode, own_reader, case,
+                                           marks=marks, id=f"{who}-{where}-{case.id}"))
     return params
 
 
@@ -72,9 +75,9 @@ def sessions(tmp_path_factory):
     started.stop()
 
 
-@pytest.mark.parametrize(("engine", "variant", "dataset", "fmt", "io_mode", "case"), _matrix())
-def test_engine_matches_the_reference(sessions, engine, variant, dataset, fmt, io_mode, case) -> None:
-    started, sources, data = sessions.load(engine, dataset, fmt, io_mode)
+@pytest.mark.parametrize(("engine", "variant", "dataset", "fmt", "io_mode", "own_reader", "case"), _matrix())
+def test_engine_matches_the_reference(sessions, engine, variant, dataset, fmt, io_mode, own_reader, case) -> None:
+    started, sources, data = sessions.load(engine, dataset, fmt, io_mode, own_reader)
     started.variant = variant
     cf.assert_matches_reference(started, sources, data, case.operators, case.params)
 
@@ -95,14 +98,26 @@ def test_every_tuned_module_runs_every_case_of_its_operator() -> None:
     """Each tuned variant runs the same cases as its stock variant on the datasets read from Parquet."""
     cases = {}
     for p in _matrix():
-        engine, variant, dataset, fmt, io_mode, case = p.values
-        if fmt == "parquet" and not (io_mode and cf.io_modes(engine) and io_mode != cf.io_modes(engine)[0]):
+        engine, variant, dataset, fmt, io_mode, own_reader, case = p.values
+        if not own_reader:
             cases.setdefault((engine, variant), set()).add((dataset, case.id))
     for engine in cf.engines_under_test():
         tuned = {op for op in OPERATORS if has_tuned(cf.facts(engine).package, op)}
         stock_cases = {(d, c) for d, c in cases[(engine, STOCK)]
                        if tuned & set(c.split("[")[0].split("-"))}
         assert cases.get((engine, TUNED), set()) == stock_cases, engine
+
+
+def test_the_shared_reader_reads_every_format_alike(files) -> None:
+    """The reader behind most engines' `load` (and the --io-mode pandas of Spark and Ray) gives the same schema and
+    table from CSV and from a directory of parts with dictionary-encoded strings as from Parquet, for `main` (nulls,
+    NaN, Unicode, line breaks): so the matrix's format cases go through each engine's own reader only."""
+    for split, parquet in enumerate(files["main"]["parquet"]):
+        want = read_arrow_table(parquet, list(parquet.schema))
+        for fmt in set(cf.FORMATS) - {"parquet"}:
+            source = files["main"][fmt][split]
+            assert source.schema == parquet.schema, fmt
+            assert read_arrow_table(source, list(parquet.schema)).equals(want), (fmt, cf.SPLITS[split])
 
 
 def test_every_dataset_runs_the_operators_it_is_for() -> None:
