@@ -56,15 +56,26 @@ CASES = [
                                                                       "max": 2.0}}),
     *[Case(f"Imputer[{s}]-python_min", ("Imputer",), {"Imputer": {"input_cols": ["python_min"], "strategy": s}})
       for s in ("mean", "median", "mode", "constant")],
-    *[Case(f"StringIndexer-{c}", ("StringIndexer",), {"StringIndexer": {"input_cols": [c]}}) for c in CATEGORIES],
-    *[Case(f"OneHotEncoder-{c}", ("OneHotEncoder",), {"OneHotEncoder": {"input_cols": [c]}}) for c in CATEGORIES],
+    # both steps are checked: StringIndexer's index columns, then OneHotEncoder's vectors of them
     Case("StringIndexer-OneHotEncoder-categories", ("StringIndexer", "OneHotEncoder"),
          {"StringIndexer": {"input_cols": CATEGORIES}}),
-    Case("Tokenizer-text", ("Tokenizer",), {"Tokenizer": {"input_cols": ["text"]}}),
-    Case("HashingTF-text", ("HashingTF",), {"HashingTF": {"input_cols": ["text"]}}),
+    Case("OneHotEncoder-categories", ("OneHotEncoder",), {"OneHotEncoder": {"input_cols": CATEGORIES}}),
+    Case("Tokenizer-HashingTF-text", ("Tokenizer", "HashingTF"), {"Tokenizer": {"input_cols": ["text"]}}),
     Case("IDF-text", ("IDF",), {"IDF": {"input_cols": ["text"]}}),
     Case("Tokenizer-HashingTF[64]-IDF[5]-text", ("Tokenizer", "HashingTF", "IDF"),
          {"Tokenizer": {"input_cols": ["text"]}, "HashingTF": {"num_features": 64}, "IDF": {"min_doc_freq": 5}}),
+    Case("Tokenizer-CountVectorizer[min_df=2]-IDF-text", ("Tokenizer", "CountVectorizer", "IDF"),
+         {"Tokenizer": {"input_cols": ["text"]}, "CountVectorizer": {"min_df": 2.0}}),
+    # each step reads the numeric columns (integer counts with many ties, a float length)
+    Case("MaxAbsScaler-RobustScaler-QuantileDiscretizer-Bucketizer-numeric",
+         ("MaxAbsScaler", "RobustScaler", "QuantileDiscretizer", "Bucketizer"),
+         {"MaxAbsScaler": {"input_cols": NUMERIC}, "RobustScaler": {"input_cols": NUMERIC},
+          "QuantileDiscretizer": {"input_cols": NUMERIC, "num_buckets": 5},
+          "Bucketizer": {"input_cols": NUMERIC, "splits": ["-inf", 0.0, 10.0, 50.0, 100.0, "inf"]}}),
+    Case("Normalizer-PolynomialExpansion-numeric", ("Normalizer", "PolynomialExpansion"),
+         {"Normalizer": {"input_cols": NUMERIC}, "PolynomialExpansion": {"input_cols": NUMERIC}}),
+    Case("FeatureHasher-numeric-categories", ("FeatureHasher",),
+         {"FeatureHasher": {"input_cols": NUMERIC + CATEGORIES, "num_features": 64}}),
 ]
 
 def case_named(case_id: str) -> Case:
@@ -199,17 +210,17 @@ def test_reference_outputs_by_hand(files, table) -> None:
     for column in CATEGORIES:  # code point order, null -> null
         raw = table.column(column).to_pylist()
         order = {v: i for i, v in enumerate(sorted({v for v in raw if v is not None}))}
-        out = reference(files, f"StringIndexer-{column}")
+        out = reference(files, "StringIndexer-OneHotEncoder-categories")
         expected = np.array([np.nan if v is None else order[v] for v in raw])
         assert np.array_equal(out[f"{column}_index"], expected, equal_nan=True), column
     assert sorted({v for v in table.column("license").to_pylist() if v})[:3] == [
         "Apache 2.0", "Apache License 2.0", "Apache-2.0"]  # " " < "-": not a case- or punctuation-blind order
 
     texts = table.column("text").to_pylist()
-    tokens = reference(files, "Tokenizer-text")["text_tokens"]
+    out = reference(files, "Tokenizer-HashingTF-text")
+    tokens = out["text_tokens"]
     for text, got in zip(texts, tokens):  # Unicode lowercasing, split on ASCII whitespace only (not U+00A0)
         assert list(got) == [t for t in re.split(r"[ \t\n\x0b\f\r]+", text.lower()) if t]
     assert {"ondřej", "čertík"} <= set(tokens[next(i for i, t in enumerate(texts) if "Ondřej Čertík" in t)])
-    out = reference(files, "HashingTF-text")
     tf = out["text_tokens_tf"]
     assert np.array_equal(np.asarray(tf.sum(axis=1)).ravel(), [len(t) for t in tokens])  # every token counted once
