@@ -27,9 +27,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Groups for pytest-xdist's `--dist loadgroup` (scripts/test.sh runs two workers): a module's tests run in one
-    worker, in order, as they share module-scoped engines; the engine-matrix modules split by engine (each engine's
-    cases stay together, its session started once per worker); every cluster test runs in one worker, one daemon
-    cluster at a time. Without xdist this changes nothing."""
+    worker, in order, as they share module-scoped engines; the cases of the engine-matrix modules, which share one
+    set of started engines (tests/engines/conftest.py), group by engine across those modules (each engine's cases
+    run together, so it starts once); every cluster test runs in one worker, one daemon cluster at a time. Without
+    xdist this changes nothing."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
@@ -37,6 +38,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         engine = getattr(getattr(item, "callspec", None), "params", {}).get("engine")
         if item.get_closest_marker("cluster"):
             group = "cluster"
-        elif group.endswith(("test_conformance.py", "test_real_data.py")) and engine:
-            group = f"{group}:{engine}"
+        elif engine and "engine_sessions" in getattr(item, "fixturenames", ()):
+            group = f"engine-matrix:{engine}"
         item.add_marker(pytest.mark.xdist_group(group))

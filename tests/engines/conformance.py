@@ -305,6 +305,12 @@ class Sessions:
             self.instances[io_mode] = engine
         return self.instances[io_mode]
 
+    def with_files(self, files: dict[str, dict[str, tuple[InputSource, InputSource]]]) -> Sessions:
+        """These datasets too (each module's names are its own: a name is registered once, by one module)."""
+        for name, formats in files.items():
+            assert self.files.setdefault(name, formats) is formats, f"dataset {name} registered twice"
+        return self
+
     def load(self, name: str, dataset: str, fmt: str, io_mode: str | None = None,
              own_reader: bool = False) -> tuple[Engine, tuple, tuple]:
         """The started engine, the dataset's (train, test) sources and the engine's loads of them; `own_reader`:

@@ -1,13 +1,13 @@
 """StringIndexer, OneHotEncoder and StringIndexer -> OneHotEncoder on every installed engine, on real-table categories.
 
-Hand-made train and test Parquet files hold the categorical cases of docs/operators.md: nulls (null index,
-all-zero one-hot row, never a category, not counted in K), the empty string (a category, first in order),
-strings that sort differently by code point and by UTF-16 ("b～" < "b😀" and U+FFFF < U+10000 by code point),
-an int64 column with nulls (numeric order: -1 < 2 < 9 < 10 < 100, where text order would give "-1" < "10" <
-"100" < "2" < "9") and a boolean column with nulls (false < true). Each engine fits on the train file and
-transforms the test file, which has unseen values and nulls. The numpy reference's outputs must equal the
-hand-computed ones below, and every other engine, in each of its io-modes, the reference's (exactly: indices
-and one-hot rows have no tolerance). Each engine starts once for the module.
+Hand-made train and test Parquet files hold the categorical cases of docs/operators.md: nulls (null index, all-zero
+one-hot row, never a category, not counted in K), the empty string (a category, first in order), strings that sort
+differently by code point and by UTF-16 ("b～" < "b😀" and U+FFFF < U+10000 by code point), an int64 column with nulls
+(numeric order: -1 < 2 < 9 < 10 < 100, where text order would give "-1" < "10" < "100" < "2" < "9") and a boolean
+column with nulls (false < true). Each engine fits on the train file and transforms the test file, which has unseen
+values and nulls. The numpy reference's outputs must equal the hand-computed ones below, and every other engine, in
+each of its io-modes, the reference's (exactly: indices and one-hot rows have no tolerance). The engines are started
+once for all engine-matrix modules (tests/engines/conftest.py).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def _files(root: Path, train: dict[str, list], test: dict[str, list]) -> tuple[I
     return tuple(resolve_input(str(p)) for p in paths)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def files(tmp_path_factory) -> dict[str, dict[str, tuple[InputSource, InputSource]]]:
     """dataset -> format -> (train, test). `no_fitted_values`: every fitted value of cat_s and cat_i is null and
     flag has one category."""
@@ -172,11 +172,9 @@ def _matrix() -> list:
             if dataset == "categorical" or case in EXPECTED_WITHOUT_FITTED_VALUES]
 
 
-@pytest.fixture(scope="module")
-def sessions(files):
-    started = cf.Sessions(files, "prepbench-categorical-test")
-    yield started
-    started.stop()
+@pytest.fixture()
+def sessions(engine_sessions, files):
+    return engine_sessions.with_files(files)
 
 
 @pytest.mark.parametrize(("engine", "io_mode", "dataset", "case"), _matrix())

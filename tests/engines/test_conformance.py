@@ -68,11 +68,14 @@ def _matrix() -> list:
     return params
 
 
-@pytest.fixture(scope="module")
-def sessions(tmp_path_factory):
-    started = cf.Sessions(cf.write_datasets(tmp_path_factory.mktemp("conformance")), "prepbench-conformance")
-    yield started
-    started.stop()
+@pytest.fixture(scope="session")
+def files(tmp_path_factory):
+    return cf.write_datasets(tmp_path_factory.mktemp("conformance"))
+
+
+@pytest.fixture()
+def sessions(engine_sessions, files):
+    return engine_sessions.with_files(files)
 
 
 @pytest.mark.parametrize(("engine", "variant", "dataset", "fmt", "io_mode", "own_reader", "case"), _matrix())
@@ -143,11 +146,6 @@ def test_a_known_bug_marks_exactly_its_cases() -> None:
     main = SCHEMAS["main"]
     assert integer.hits("spark", "main", "engine", cf.plan_pipeline(["StandardScaler", "MinMaxScaler"], {}, main))
     assert not integer.hits("spark", "main", "engine", cf.plan_pipeline(["MinMaxScaler"], {}, main))
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    return cf.write_datasets(tmp_path_factory.mktemp("reference"))
 
 
 def reference(files, dataset: str, operators: list[str], params: dict | None = None) -> dict:

@@ -7,9 +7,9 @@ a numeric column with nulls (python_min) and integer columns. Nothing in it obey
 rules by construction, which is the point.
 
 Each case runs twice: `whole` fits on the file and transforms it; `split` fits on the packages whose name hashes
-even and transforms the others, so categories and words unseen at fit occur. Cases are ordered by engine; each
-engine starts once for the module and stops before the next one starts. The comparison is the conformance suite's
-helper (tests/engines/conformance.py).
+even and transforms the others, so categories and words unseen at fit occur. Cases are ordered by engine; the
+engines are started once for all engine-matrix modules (tests/engines/conftest.py). The comparison is the
+conformance suite's helper (tests/engines/conformance.py).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def fit_half(package: str) -> bool:
     return zlib.crc32(package.encode("utf-8")) % 2 == 0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def files(tmp_path_factory) -> dict[str, dict[str, tuple[InputSource, InputSource]]]:
     """mode -> format -> (fit source, transform source), as the conformance sessions take them."""
     table = pq.read_table(DATA)
@@ -112,11 +112,9 @@ def files(tmp_path_factory) -> dict[str, dict[str, tuple[InputSource, InputSourc
     return {"whole": {"parquet": (whole, whole)}, "split": {"parquet": tuple(halves)}}
 
 
-@pytest.fixture(scope="module")
-def sessions(files):
-    started = cf.Sessions(files, "prepbench-real-data")
-    yield started
-    started.stop()
+@pytest.fixture()
+def sessions(engine_sessions, files):
+    return engine_sessions.with_files(files)
 
 
 def reference(files, case_id: str) -> dict:

@@ -8,11 +8,11 @@ followed by 24 blank then 24 null documents, so an engine that cuts the input in
 documents only and of null documents only (Ray on 2 CPUs: 4 blocks of 16 rows).
 
 The numpy reference's outputs must equal the hand-written token lists exactly (a null document gives null tokens,
-not []), and the term frequencies and idf computed here from those lists (scikit-learn's MurmurHash3, independent
-of the numpy engine's); every other engine must equal the reference through the conformance helper, exactly for
-tokens and term frequencies. Each engine starts once for the module; all but scikit-learn are `slow`. One more
-Spark test runs the engine in a process of its own under a Turkish JVM locale, where Java's lowercasing and
-Spark's plain lower() turn `I` into `ı`.
+not []), and the term frequencies and idf computed here from those lists (scikit-learn's MurmurHash3, independent of
+the numpy engine's); every other engine must equal the reference through the conformance helper, exactly for tokens
+and term frequencies. The engines are those started for all engine-matrix modules (tests/engines/conftest.py); all
+but scikit-learn are `slow`. One more Spark test runs the engine in a process of its own under a Turkish JVM locale,
+where Java's lowercasing and Spark's plain lower() turn `I` into `ı`.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def idf_weights(tf: sp.csr_matrix) -> np.ndarray:
     return np.log((tf.shape[0] + 1.0) / (df + 1.0))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def files(tmp_path_factory) -> dict[str, dict[str, tuple[InputSource, InputSource]]]:
     """dataset -> format -> (fit source, transform source): `train` fits and transforms DOCS, `new` fits on DOCS
     and transforms NEW_DOCS."""
@@ -128,11 +128,9 @@ def test_the_reference_gives_the_hand_computed_outputs(files, case: str) -> None
         assert_csr_equal(got["text_tokens_tf_tfidf"], expected, rtol=1e-12)
 
 
-@pytest.fixture(scope="module")
-def sessions(files):
-    started = cf.Sessions(files, "prepbench-text-semantics")
-    yield started
-    started.stop()
+@pytest.fixture()
+def sessions(engine_sessions, files):
+    return engine_sessions.with_files(files)
 
 
 @pytest.mark.parametrize(("engine", "case"), [
