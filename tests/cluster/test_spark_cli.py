@@ -56,5 +56,5 @@ def test_pipeline_on_the_cluster_with_the_engine_reader(spark_standalone: SparkS
                       "--repeats", "2", *CLUSTER_ARGS], tmp_path)
     assert_cluster_run_ok(record, spark_standalone.master_url)
     assert record["implementations"] == {"StandardScaler": "native+adapter", "Tokenizer": "native+adapter",
-                                         "HashingTF": "native+adapter", "IDF": "native"}
+                                         "HashingTF": "native+adapter", "IDF": "native+adapter"}
     assert len(record["timing"]["repetition_seconds"]) == 2

@@ -149,6 +149,7 @@ PIPELINES = [
     Case(("QuantileDiscretizer", "Bucketizer", "RobustScaler"), {"Bucketizer": REQUIRED_PARAMS["Bucketizer"]}),
     Case(("Tokenizer", "HashingTF", "IDF"), {"HashingTF": {"num_features": 64}}),
     Case(("Tokenizer", "HashingTF", "IDF"), {"HashingTF": {"num_features": 8}}),
+    Case(("Tokenizer", "CountVectorizer", "IDF"), {"CountVectorizer": {"min_df": 1e6}}),  # IDF of zero-width vectors
 ]
 DEFAULT_CASES = [Case((op,), {op: REQUIRED_PARAMS[op]} if op in REQUIRED_PARAMS else {}) for op in OPERATORS] + [
     p for p in PIPELINES if with_defaults(p)]

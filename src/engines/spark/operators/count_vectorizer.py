@@ -10,10 +10,12 @@ frequency), filtered by min_df (a count when >= 1, else a fraction of the rows, 
 Spark's), ordered by count descending then token (Spark SQL compares strings as UTF-8 bytes: code point order) and
 limited to vocab_size; the kept tokens, sorted in Python (code point order), become
 `CountVectorizerModel.from_vocabulary`, whose transform counts the tokens of each row, read coalesced with an empty
-array.
+array. pyspark refuses an empty vocabulary (no term reaches min_df), whose canonical vectors have size 0: those are
+Spark vectors of size 0 (`array_to_vector` of an empty array), which later steps such as IDF read as any vector.
 """
 
 from pyspark.ml.feature import CountVectorizerModel
+from pyspark.ml.functions import array_to_vector
 from pyspark.sql import functions as F
 
 from ..load import ROW
@@ -37,6 +39,9 @@ def fit(df, step):
 
 def transform(df, state, step):
     for col, out, vocabulary in zip(step.input_cols, step.output_cols, state):
+        if not vocabulary:
+            df = df.withColumn(out, array_to_vector(F.array().cast("array<double>")))
+            continue
         present = scratch(col, "present")
         df = df.withColumn(present, F.coalesce(F.col(col), F.array().cast("array<string>")))
         model = CountVectorizerModel.from_vocabulary(vocabulary, inputCol=present, outputCol=out)
