@@ -22,14 +22,19 @@ def require_within(x: np.ndarray, splits, operator: str, column: str) -> None:
                         f"[{splits[0]:g}, {splits[-1]:g}]; make the first and last splits \"-inf\" and \"inf\"")
 
 
+def require_bucketable(x: np.ndarray, splits, keep: bool, operator: str, column: str) -> None:
+    """The input rules: no missing value unless kept, every other value within the splits."""
+    if not keep:
+        require_values(float(np.minimum.reduce(x, initial=np.inf)), x, operator, column)
+    require_within(x, splits, operator, column)
+
+
 def transform(frame, state, step):
     splits = np.asarray(step.params["splits"])
     keep = step.params["handle_invalid"] == "keep"
     out = {}
     for name, col in zip(step.output_cols, step.input_cols):
         x = frame[col]
-        if not keep:
-            require_values(float(np.minimum.reduce(x, initial=np.inf)), x, step.name, col)
-        require_within(x, splits, step.name, col)
+        require_bucketable(x, splits, keep, step.name, col)
         out[name] = buckets(x, splits, keep)
     return frame.with_columns(out)

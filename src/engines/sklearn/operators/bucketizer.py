@@ -7,8 +7,7 @@ last: values outside are refused as in the reference, NaN is refused or, with ha
 
 import numpy as np
 
-from src.engines.numpy.kernels import require_values
-from src.engines.numpy.operators.bucketizer import require_within
+from src.engines.numpy.operators.bucketizer import require_bucketable
 
 IMPLEMENTATION = "custom"
 
@@ -19,9 +18,6 @@ def transform(frame, state, step):
     out = {}
     for name, col in zip(step.output_cols, step.input_cols):
         x = frame[col]
-        missing = np.isnan(x)
-        if not keep and missing.any():
-            require_values(np.nan, x, step.name, col)
-        require_within(x, splits, step.name, col)
-        out[name] = np.where(missing, len(splits) - 1, np.digitize(x, splits[1:-1])).astype(np.float64)
+        require_bucketable(x, splits, keep, step.name, col)
+        out[name] = np.where(np.isnan(x), len(splits) - 1, np.digitize(x, splits[1:-1])).astype(np.float64)
     return frame.with_columns(out)
