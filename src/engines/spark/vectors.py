@@ -35,11 +35,13 @@ def assemble(df: DataFrame, inputs: tuple[str, ...], vector_col: str) -> DataFra
 
 
 def with_elements(df: DataFrame, vector_col: str, outputs: tuple[str, ...],
-                  element: Callable[[int, Column], Column]) -> DataFrame:
-    """Replace a vector column by one double column per output; `element(i, array)` gives output i."""
-    array = scratch(vector_col, "array")
-    df = df.withColumn(array, vector_to_array(vector_col))
-    return df.withColumns({out: element(i, F.col(array)) for i, out in enumerate(outputs)}).drop(vector_col, array)
+                  element: Callable[[int, Column], Column], drop: tuple[str, ...] = ()) -> DataFrame:
+    """Replace a vector column (and the `drop` columns) by one double column per output; `element(i, array)` gives
+    output i. One `withColumns` and one `drop`, as a hand-written script has: every output reads the same
+    `vector_to_array` expression, which Spark's subexpression elimination evaluates once per row (a scratch array
+    column of its own cost a DataFrame, a plan analysis and its py4j calls more on every transform)."""
+    array = vector_to_array(F.col(vector_col))
+    return df.withColumns({out: element(i, array) for i, out in enumerate(outputs)}).drop(vector_col, *drop)
 
 
 def canonical(column: pa.ChunkedArray) -> Any:

@@ -22,6 +22,7 @@ def fit(df, step):
 def transform(df, model, step):
     lo = step.params["min"]
     constant = [mn == mx for mn, mx in zip(model.originalMin.toArray(), model.originalMax.toArray())]
-    scaled = model.transform(assemble(df, step.input_cols, model.getInputCol())).drop(model.getInputCol())
+    scaled = model.transform(assemble(df, step.input_cols, model.getInputCol()))
     return with_elements(scaled, model.getOutputCol(), step.output_cols,
-                         lambda i, array: F.lit(lo) if constant[i] else array[i])
+                         lambda i, array: F.lit(lo) if constant[i] else array[i],
+                         drop=(model.getInputCol(),))

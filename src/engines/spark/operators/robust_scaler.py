@@ -24,5 +24,6 @@ def fit(df, step):
 
 
 def transform(df, model, step):
-    scaled = model.transform(assemble(df, step.input_cols, model.getInputCol())).drop(model.getInputCol())
-    return with_elements(scaled, model.getOutputCol(), step.output_cols, lambda i, array: array[i])
+    scaled = model.transform(assemble(df, step.input_cols, model.getInputCol()))
+    return with_elements(scaled, model.getOutputCol(), step.output_cols, lambda i, array: array[i],
+                         drop=(model.getInputCol(),))

@@ -26,5 +26,6 @@ def fit(df, step):
 
 def transform(df, state, step):
     model, to_population = state
-    scaled = model.transform(assemble(df, step.input_cols, model.getInputCol())).drop(model.getInputCol())
-    return with_elements(scaled, model.getOutputCol(), step.output_cols, lambda i, array: array[i] * to_population)
+    scaled = model.transform(assemble(df, step.input_cols, model.getInputCol()))
+    return with_elements(scaled, model.getOutputCol(), step.output_cols, lambda i, array: array[i] * to_population,
+                         drop=(model.getInputCol(),))

@@ -37,7 +37,18 @@ def key_name(step, col: str) -> str:
 
 
 def with_keys(df, step):
+    """The whole-number key columns added; a step of string columns only is given its frame back (an empty
+    `withColumns` would still be a new DataFrame, analysed again in the JVM)."""
+    if INTEGER not in step.input_kinds:  # nor builds the string columns' keys (a few py4j calls each) to no use
+        return df
     return df.withColumns({key_name(step, c): k for c, k in keys(step).items() if key_name(step, c) != c})
+
+
+def _labels(key, kind: str):
+    """The sorted distinct keys as strings: a string column's as they are, a whole number's cast to its decimal
+    string (only there: the lambda costs a few dozen py4j calls a column)."""
+    found = F.sort_array(F.collect_set(key))
+    return F.transform(found, lambda x: x.cast("string")) if kind == INTEGER else found
 
 
 def fit_indexer(df, step, outputs: list[str]) -> tuple[StringIndexerModel, list[int]]:
@@ -46,8 +57,8 @@ def fit_indexer(df, step, outputs: list[str]) -> tuple[StringIndexerModel, list[
     is built there from the aggregate's row, a few py4j calls per column, where pyspark's `from_arrays_of_labels`
     makes one call per label (hours at a million categories in each of 26 columns). Every index >= K of its
     column (unseen, null) is unseen."""
-    labels = df.agg(*[F.transform(F.sort_array(F.collect_set(k)), lambda x: x.cast("string")).alias(f"c{i}")
-                      for i, k in enumerate(keys(step).values())])
+    labels = df.agg(*[_labels(k, kind).alias(f"c{i}") for i, (k, kind) in enumerate(zip(keys(step).values(),
+                                                                                           step.input_kinds))])
     row = labels._jdf.first()
     gateway = df.sparkSession.sparkContext._gateway
     jvm = gateway.jvm

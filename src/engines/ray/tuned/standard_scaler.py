@@ -1,0 +1,38 @@
+"""StandardScaler, tuned: Ray's Mean and population Std in one aggregate, then one Arrow map_batches over whole
+blocks.
+
+Faster than stock (measured 1.06 s vs 1.27 s at 1e6 rows on a busy machine: a small gain) because every column is
+scaled with Arrow kernels in one pass over each whole block, zero-copy, where Ray's StandardScaler transforms in
+Ray's default batches; the statistics are the same aggregates as Ray's fit.
+A column constant in the fit (std below Ray's 1e-8, as stock) gives 0.
+"""
+
+from functools import partial
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from ray.data.aggregate import Mean, Std
+
+from ..vectors import map_columns
+
+IMPLEMENTATION = "custom"
+EPSILON = 1e-8  # ray.data.preprocessors.scaler._EPSILON, as stock
+
+
+def fit(ds, step):
+    stats = ds.aggregate(*[Mean(c) for c in step.input_cols], *[Std(c, ddof=0) for c in step.input_cols])
+    return [(stats[f"mean({c})"], stats[f"std({c})"]) for c in step.input_cols]
+
+
+def transform(ds, stats, step):
+    scale = partial(_scale, with_mean=step.params["with_mean"], with_std=step.params["with_std"])
+    return map_columns(ds, step.input_cols, step.output_cols, scale, stats)
+
+
+def _scale(column: pa.ChunkedArray, stats: tuple[float, float], with_mean: bool, with_std: bool) -> pa.Array:
+    mean, std = stats
+    x = column.cast(pa.float64())
+    if with_std and std < EPSILON:
+        return pc.multiply(x, 0.0)
+    shifted = pc.subtract(x, mean) if with_mean else x
+    return pc.multiply(shifted, 1.0 / std) if with_std else shifted
