@@ -2,11 +2,11 @@
 null (custom).
 
 Polars has no ML preprocessing library: the fit is one query of every input column's sorted distinct non-null
-values (`drop_nulls().unique().sort()`, each imploded into one row). Polars sorts strings by their UTF-8 bytes,
-which is code point order, also beyond U+FFFF (an emoji after U+FFFF); integer, boolean (held as float64) and
-index columns sort numerically. The transform is `replace_strict` from the categories to their ranks, with null
-for everything else (unseen values, and null, which is never a category). The OneHotEncoder numbers its slots
-with the same two functions.
+values (`drop_nulls().unique().sort()`, each imploded into one row; on the streaming engine one query per
+column). Polars sorts strings by their UTF-8 bytes, which is code point order, also beyond U+FFFF (an emoji after
+U+FFFF); integer, boolean (held as float64) and index columns sort numerically. The transform is `replace_strict`
+from the categories to their ranks, with null for everything else (unseen values, and null, which is never a
+category). The OneHotEncoder numbers its slots with the same two functions.
 """
 
 import numpy as np
@@ -18,15 +18,26 @@ from src.engines.numpy.operators.string_indexer import require_whole_numbers
 from ..table import Table
 
 IMPLEMENTATION = "custom"
+# the per-column queries share their whole plan; Polars would compute (and hold) that shared plan once for all
+SEPARATE_QUERIES = pl.QueryOptFlags(comm_subplan_elim=False)
 
 
 def categories(data: Table, step) -> list[pl.Series]:
-    """Each input column's sorted distinct non-null values."""
-    found = data.compute(**{c: pl.col(c).drop_nulls().unique().sort().implode() for c in step.input_cols})
-    for c, kind in zip(step.input_cols, step.input_kinds):
+    """Each input column's sorted distinct non-null values. On the streaming engine one query per column (all run
+    together, each on its own: their shared plan, when Polars computes it once for all, is held in memory whole),
+    whose distinct rows the streaming engine keeps as it goes: its `unique` of a column inside a select is not
+    streamed, and held every input column in memory at once."""
+    if data.engine == "streaming":
+        frames = pl.collect_all([data.plan.select(c).drop_nulls().unique() for c in step.input_cols],
+                                engine="streaming", optimizations=SEPARATE_QUERIES)
+        found = [frame.to_series().sort() for frame in frames]
+    else:
+        table = data.compute(**{c: pl.col(c).drop_nulls().unique().sort().implode() for c in step.input_cols})
+        found = [table[c][0] for c in step.input_cols]
+    for values, c, kind in zip(found, step.input_cols, step.input_kinds):
         if kind == INTEGER:  # a CSV column typed integer from its first rows may hold a fraction further down
-            require_whole_numbers(found[c][0].to_numpy(), step.name, c)
-    return [found[c][0] for c in step.input_cols]
+            require_whole_numbers(values.to_numpy(), step.name, c)
+    return found
 
 
 def positions(column: str, found: pl.Series) -> pl.Expr:
