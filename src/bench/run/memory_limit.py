@@ -87,6 +87,13 @@ def _return_freed_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
+def scratch_dir() -> Path | None:
+    """A directory for an engine's spill files that the supervising parent removes when the run ends, however it
+    ends (a run killed over the limit cannot clean up after itself); None without a limit."""
+    armed = os.environ.get(ARMED_ENV)
+    return Path(armed).parent if armed else None
+
+
 def supervised() -> bool:
     """Whether this process is a run whose parent enforces its memory limit."""
     return ARMED_ENV in os.environ
