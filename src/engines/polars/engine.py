@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from .table import Table
 
 
+LIMITED_ROW_GROUP = 65_536  # rows per row group that sink_parquet writes under --memory-limit
+
+
 class PolarsEngine(Engine):
     name = "polars"
     operators_package = "src.engines.polars.operators"
@@ -107,7 +110,12 @@ class PolarsEngine(Engine):
         os.makedirs(path)
         plan = data.plan.select(pl.col(ROW_COLUMN).cast(pl.Int64), *kinds)  # int64 as every engine writes it
         file = os.path.join(path, "part-00000.parquet")
-        if data.engine == "streaming":
+        if data.engine == "streaming" and self._limited:
+            # under --memory-limit: smaller row groups, written in the order the morsels finish (every row carries
+            # its position), so the sink holds less at once (with its defaults it went over 2 GiB on the ctr
+            # pipeline's 26 vector columns)
+            plan.sink_parquet(file, row_group_size=LIMITED_ROW_GROUP, maintain_order=False)
+        elif data.engine == "streaming":
             plan.sink_parquet(file)
         else:
             plan.collect(engine=data.engine).write_parquet(file)
