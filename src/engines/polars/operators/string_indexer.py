@@ -40,8 +40,16 @@ def categories(data: Table, step) -> list[pl.Series]:
     return found
 
 
-def positions(column: str, found: pl.Series) -> pl.Expr:
-    """Each row's position among the categories (uint32), null for null or unseen."""
+def positions(column: str, found: pl.Series, streaming: bool = False) -> pl.Expr:
+    """Each row's position among the categories (uint32), null for null or unseen. On the streaming engine a cast
+    to an Enum of the categories in their order (its physical code is the position; unseen values become null):
+    `replace_strict` is not streamed, and held whole columns in memory. Numbers go through their text (after
+    `+ 0.0`, which makes -0.0 the 0.0 it equals), whose shortest round-trip form is one per value."""
+    if streaming:
+        if found.dtype == pl.String:
+            return pl.col(column).cast(pl.Enum(found.to_list()), strict=False).to_physical()
+        text = (found + 0.0).cast(pl.String).unique(maintain_order=True)
+        return (pl.col(column) + 0.0).cast(pl.String).cast(pl.Enum(text.to_list()), strict=False).to_physical()
     ranks = pl.Series(np.arange(len(found), dtype=np.uint32))
     return pl.col(column).replace_strict(found, ranks, default=None, return_dtype=pl.UInt32)
 
@@ -51,6 +59,7 @@ def fit(data: Table, step) -> list[pl.Series]:
 
 
 def transform(data: Table, state: list[pl.Series], step) -> Table:
+    streaming = data.engine == "streaming"
     return data.with_columns(
-        {name: positions(col, found) for name, col, found in zip(step.output_cols, step.input_cols, state)}
+        {name: positions(col, found, streaming) for name, col, found in zip(step.output_cols, step.input_cols, state)}
     )
