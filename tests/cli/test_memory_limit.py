@@ -154,3 +154,4 @@ def test_polars_and_duckdb_stream_end_to_end_under_a_limit_below_the_in_memory_e
     record = _only_record(tmp_path / "end-to-end")
     assert (record["status"], record["consistency"]["verdict"]) == ("ok", "ok")
     assert record["memory_limit"]["exceeded"] is False and record["dataset"]["rows"] == 100_000
+    assert record["end_to_end"]["checked_outside_limit"] is True  # the read-back is prepbench's, not the engine's
