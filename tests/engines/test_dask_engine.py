@@ -123,11 +123,12 @@ def test_under_a_memory_limit_the_workers_read_a_directory_of_parts_in_order(tmp
 
     parts = tmp_path / "parts.parquet"
     parts.mkdir()
-    for i in range(5):  # more parts than the partitions wanted (2 per worker): Dask combines them
+    for i in range(5):  # more parts than the partitions wanted (2 per worker): under a limit Dask keeps them
         pq.write_table(pa.table({"num_0": np.arange(i * 100, (i + 1) * 100, dtype=np.float64)}),
                        parts / f"part-{i}.parquet")
     engine = DaskEngine(_options(cores=1))
-    assert engine.limit_memory(2**30) == "LocalCluster memory_limit 624 MiB per worker x 1, spilling to disk"
+    assert engine.limit_memory(2**30) == ("LocalCluster memory_limit 624 MiB per worker x 1, spilling to disk, never "
+                                          "paused or restarted, partitions of a row group")
     engine.start()
     try:
         assert engine.cluster.workers[0].memory_manager.memory_limit == 624 * 2**20

@@ -6,6 +6,9 @@ lowercasing. DuckDB runs in this process and starts in milliseconds, so none of 
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -127,12 +130,49 @@ def test_only_documents_duckdb_lowercases_wrongly_go_to_python(engine, tmp_path,
 
 def test_a_memory_limit_gives_duckdb_half_of_it_and_an_explicit_smaller_one_wins() -> None:
     halved = DuckdbEngine(_options())
-    assert halved.limit_memory(2 * 2**30) == ("memory_limit 1024MiB (half the limit), spilling to DuckDB's default "
-                                              "temp directory")
+    assert halved.limit_memory(2 * 2**30) == ("memory_limit 1024MiB (half the limit), spilling to a temp directory "
+                                              "of its own (removed when it stops)")
     assert halved._config()["memory_limit"] == "1024MiB"
+    halved.start()
+    spill = halved.session.rows("SELECT current_setting('temp_directory')")[0][0]
+    assert spill.startswith(tempfile.gettempdir()) and os.path.isdir(spill)
+    halved.stop()
+    assert not os.path.exists(spill)
     given = DuckdbEngine(_options(duckdb_memory_limit="500MiB"))
-    assert given.limit_memory(2 * 2**30) == "memory_limit 500MiB (--duckdb-memory-limit)"
+    assert given.limit_memory(2 * 2**30) == ("memory_limit 500MiB (--duckdb-memory-limit), spilling to a temp "
+                                             "directory of its own (removed when it stops)")
     assert given._config()["memory_limit"] == "500MiB"
     with pytest.raises(UserError, match=r"^--duckdb-memory-limit 4GB is more than --memory-limit 2 GiB; give a "
                        r"smaller one, or drop it to use half the limit$"):
         DuckdbEngine(_options(duckdb_memory_limit="4GB")).limit_memory(2 * 2**30)
+
+
+def test_under_a_limit_duckdb_is_refused_up_front_in_memory_but_streams_end_to_end(tmp_path) -> None:
+    """In memory the input and the outputs are Arrow tables of this process; end to end DuckDB scans the files in
+    every query (no table of the input), fits in one pass and writes with COPY, its buffers within memory_limit."""
+    in_memory = DuckdbEngine(_options())
+    in_memory.limit_memory(2**30)
+    assert in_memory.holds_everything_in_memory()
+    streaming = DuckdbEngine(_options())
+    streaming.end_to_end = True
+    assert "end to end: read_parquet scanned by every query" in streaming.limit_memory(2**30)
+    assert not streaming.holds_everything_in_memory()
+    assert streaming._config()["preserve_insertion_order"] == "false"
+    assert streaming.fused_phases["read"] == "fit and write"
+    parts = tmp_path / "parts.parquet"
+    parts.mkdir()
+    for i, values in enumerate([["b", None, "a"], ["c", "a"]]):  # the second file's rows are 3 and 4
+        pq.write_table(pa.table({"cat_0": pa.array(values, pa.string())}), parts / f"part-{i}.parquet")
+    source = resolve_input(str(parts))
+    streaming.start()
+    try:
+        steps = plan_pipeline(["StringIndexer"], {}, source.schema)
+        data = streaming.read(source, ["cat_0"])
+        assert streaming.session.tables == []  # the input is a scan, not a table
+        state = streaming.fit(steps[0], data)
+        out = tmp_path / "out"
+        streaming.write(streaming.transform(steps[0], state, data), {"cat_0_index": "index"}, str(out))
+        written = pq.read_table(out).sort_by("_prepbench_row").to_pydict()
+        assert written == {"_prepbench_row": [0, 1, 2, 3, 4], "cat_0_index": [1.0, None, 0.0, 2.0, 0.0]}
+    finally:
+        streaming.stop()

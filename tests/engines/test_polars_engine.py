@@ -113,3 +113,20 @@ def test_the_imputer_refuses_a_column_without_values() -> None:
     engine = polars_engine()
     filled = engine.transform(step, engine.fit(step, data), data).collect(["miss_0_imputed"])
     assert filled["miss_0_imputed"].to_list() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(("chosen_engine", "end_to_end", "runs_on", "refused"), [
+    ("auto", True, "streaming", False),  # end to end under a limit: Polars' choice becomes the streaming engine
+    ("streaming", True, "streaming", False),
+    ("in-memory", True, "in-memory", True),  # asked for explicitly: it collects everything, so the estimate judges
+    ("auto", False, "auto", True),  # in memory the input is an eager DataFrame, on any engine
+    ("streaming", False, "streaming", True),
+])
+def test_under_a_limit_polars_streams_end_to_end_and_is_refused_up_front_otherwise(
+        chosen_engine: str, end_to_end: bool, runs_on: str, refused: bool) -> None:
+    engine = PolarsEngine(EngineOptions(cores=None, polars_engine=chosen_engine))
+    engine.end_to_end = end_to_end
+    setting = engine.limit_memory(2**30)
+    assert engine.query_engine == runs_on
+    assert engine.holds_everything_in_memory() is refused
+    assert ("end to end on the streaming engine" in setting) is not refused

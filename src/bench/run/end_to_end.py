@@ -11,7 +11,9 @@ The written dataset carries each row's input position (ROW_COLUMN). After the re
 is read back with pyarrow, its row numbers must be exactly 0..n-1, and the reference's sample of rows is compared
 with the consistency check of every run. The dataset is written into a temporary directory beside its target and
 renamed to `--save-output DIR` only when the run has finished (without --save-output: beside the result file, and
-removed after the check), so no half-written dataset is ever left at DIR.
+removed after the check), so no half-written dataset is ever left at DIR. Under --memory-limit the run's process
+leaves the limit before that read-back (memory_limit.leave_limit): the check is prepbench's work, like the
+reference, and reading back a dataset bigger than the limit must not be counted against the engine.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from src.bench.registry import REFERENCE
 from src.bench.run.consistency import compare_outputs, first_example
 from src.bench.run.engine import PHASES, ROW_COLUMN, Engine
 from src.bench.run.measure import ResourceSampler, summarize
+from src.bench.run.memory_limit import leave_limit
 from src.bench.run.pagecache import resident_fraction
 from src.bench.run.steps import apply_steps
 from src.bench.spec.operators import TOKENS, VECTOR
@@ -106,6 +109,7 @@ def measure(engine: Engine, source: InputSource, fit_source: InputSource, steps:
             rows_per_second=rows / summary["median"] if summary["median"] > 0 else None)
         section["phase_summary"] = {p: summarize(phases[p]) for p in PHASES}
         record["resources"] = sampler.result()
+        section["checked_outside_limit"] = leave_limit()  # the read-back below is prepbench's, not the engine's
         section["written"] = _files(written)
         record["consistency"] = check_written(written, steps, kinds, reference, engine.name)
         record["status"] = "ok" if record["consistency"]["verdict"] == "ok" else "inconsistent"

@@ -44,6 +44,7 @@ class Engine(ABC):
     # What the end-to-end phases hold on this engine where their names alone would mislead (one sentence).
     phase_note: ClassVar[str] = ""
     variant: str = STOCK  # TUNED: `operator` loads an operator's tuned module where the engine has one
+    end_to_end: bool = False  # set by the runner before `limit_memory`: the run reads and writes with `read`/`write`
 
     def __init__(self, options: EngineOptions) -> None:
         self.options = options
@@ -108,8 +109,9 @@ class Engine(ABC):
         return "none: the engine has no memory setting"
 
     def holds_everything_in_memory(self) -> bool:
-        """Whether the engine holds the whole input and every output in this one process, so that a run under
-        --memory-limit is refused before it starts when the estimate of that is over the limit."""
+        """Whether the engine holds the whole input and every output in this one process (in the mode
+        `end_to_end` says), so that a run under --memory-limit is refused before it starts when the estimate of
+        that is over the limit."""
         return False
 
     def resource_pids(self) -> list[int]:

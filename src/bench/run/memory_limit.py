@@ -87,6 +87,32 @@ def _return_freed_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
+def leave_limit() -> bool:
+    """In the run's process, once the engine's timed work is done, before prepbench reads the written output back
+    to check it (end to end): move this process out of the run's cgroup, back to the group it came from, and stop
+    the watchdog's count, so the check, like the reference, is not counted as the engine's memory (the engine's
+    own processes stay in the group). Whether the check now runs outside the limit."""
+    if not supervised():
+        return False
+    group = os.environ.get(GROUP_ENV)
+    if group:
+        try:
+            (Path(group).parent / "cgroup.procs").write_text(str(os.getpid()))
+        except OSError:  # e.g. cgroup v2, whose inner groups hold no processes: the check stays limited
+            return False
+    armed = os.environ.get(ARMED_ENV)
+    if armed:
+        Path(armed).unlink(missing_ok=True)
+    return True
+
+
+def scratch_dir() -> Path | None:
+    """A directory for an engine's spill files that the supervising parent removes when the run ends, however it
+    ends (a run killed over the limit cannot clean up after itself); None without a limit."""
+    armed = os.environ.get(ARMED_ENV)
+    return Path(armed).parent if armed else None
+
+
 def supervised() -> bool:
     """Whether this process is a run whose parent enforces its memory limit."""
     return ARMED_ENV in os.environ

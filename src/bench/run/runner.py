@@ -8,6 +8,8 @@ output column; warm-ups are discarded; the output of the last repetition is comp
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import gc
 import logging
 import os
 import time
@@ -179,6 +181,7 @@ def execute(req: RunRequest) -> RunOutcome:
     steps = plan_request(req, source.schema)
     fit_source = _fit_source(req, source, steps)
     engine = create_engine(req.engine, req.options)
+    engine.end_to_end = req.end_to_end  # an engine may stream file to file, and be configured for it
     # before the engine's own checks and start: settings read at start (a JVM's heap) and a refused option
     settings = engine.limit_memory(req.memory_limit) if req.memory_limit else None
     engine.variant = req.variant
@@ -498,11 +501,79 @@ def _check(engine: Engine, steps: list[Step], result: Any, rows: int, reference:
 
 def reference_outputs(source: InputSource, fit_source: InputSource, steps: list[Step], columns: list[str],
                       wanted: list[str], limit: int) -> tuple[int, dict[str, Any]]:
-    """The reference engine's outputs of the same steps on the same inputs (the oracle): row count, sampled rows."""
+    """The reference engine's outputs of the same steps on the same inputs (the oracle): row count, sampled rows.
+    An input whose pipeline would need more than COLUMNWISE_BYTES in memory is computed one lineage of columns at
+    a time (`lineages`), keeping only the sampled rows of each, when its steps allow it."""
+    groups = lineages(steps, columns)
+    needed = needed_bytes(source, columns, len(steps)) if len(groups or []) > 1 else None
+    if groups is None or needed is None or needed <= COLUMNWISE_BYTES:
+        return _reference_outputs(source, fit_source, steps, columns, wanted, limit)
+    log.info("%s reference: the pipeline needs about %s in memory (estimate), so it runs on %d groups of columns "
+             "one after the other", REFERENCE, format_size(needed), len(groups))
+    rows, outputs = None, {}
+    for group in groups:
+        part = [_restricted(s, group) for s in steps if set(s.input_cols) & group]
+        group_rows, found = _reference_outputs(source, fit_source, part, [c for c in columns if c in group],
+                                               [c for c in wanted if c in group], limit, sample_early=True)
+        if rows is not None and group_rows != rows:
+            raise RuntimeError(f"the {REFERENCE} reference counted {group_rows} rows in one group of columns and "
+                               f"{rows} in another")
+        rows = group_rows
+        outputs.update(found)
+        gc.collect()
+    return rows, {c: outputs[c] for c in wanted}
+
+
+COLUMNWISE_BYTES = 2 * 2**30  # above this estimate the reference runs one lineage of columns at a time
+
+
+def lineages(steps: list[Step], columns: list[str]) -> list[set[str]] | None:
+    """The input columns and every column computed from them, in groups that no step mixes (each output of a step
+    comes from its input at the same position), in the order of `columns`; None when a step combines columns."""
+    parent: dict[str, str] = {c: c for c in columns}
+
+    def root(c: str) -> str:
+        while parent.setdefault(c, c) != c:
+            c = parent[c]
+        return c
+
+    for step in steps:
+        if step.spec.combines or len(step.input_cols) != len(step.output_cols):
+            return None
+        for i, o in zip(step.input_cols, step.output_cols):
+            parent[root(o)] = root(i)
+    groups: dict[str, set[str]] = {}
+    for c in [*columns, *output_columns(steps)]:
+        groups.setdefault(root(c), set()).add(c)
+    return list(groups.values())
+
+
+def _restricted(step: Step, group: set[str]) -> Step:
+    """The step on the columns of one group only."""
+    keep = [i for i, c in enumerate(step.input_cols) if c in group]
+    return dataclasses.replace(step, input_cols=tuple(step.input_cols[i] for i in keep),
+                               output_cols=tuple(step.output_cols[i] for i in keep),
+                               input_kinds=tuple(step.input_kinds[i] for i in keep))
+
+
+def _reference_outputs(source: InputSource, fit_source: InputSource, steps: list[Step], columns: list[str],
+                       wanted: list[str], limit: int, sample_early: bool = False) -> tuple[int, dict[str, Any]]:
+    """The reference's row count and sampled outputs. `sample_early`: every transform is row by row, so after the
+    last fit only the sampled rows go on (the fits still see every row)."""
     ref = create_engine(REFERENCE, EngineOptions())
     data = ref.load(source, columns)
-    fit_data = data if fit_source is source else ref.load(fit_source, columns)
-    current, _ = apply_steps(ref, steps, fit_data, data)
+    last = max((i for i, s in enumerate(steps) if s.spec.stateful), default=-1)
+    if not sample_early or fit_source is not source or last < 0:
+        fit_data = data if fit_source is source else ref.load(fit_source, columns)
+        current, _ = apply_steps(ref, steps, fit_data, data)
+        rows = ref.count(current)
+        return rows, ref.collect(current, wanted, sample_rows(rows, limit))
+    current, _ = apply_steps(ref, steps[:last], data, data)
+    state = ref.fit(steps[last], current)
     rows = ref.count(current)
-    return rows, ref.collect(current, wanted, sample_rows(rows, limit))
-
+    sample = sample_rows(rows, limit)
+    if sample is not None:
+        current = current.take(sample)
+    current = ref.transform(steps[last], state, current)
+    current, _ = apply_steps(ref, steps[last + 1:], current, current)  # stateless
+    return rows, ref.collect(current, wanted, None)

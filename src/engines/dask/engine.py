@@ -64,18 +64,18 @@ class DaskEngine(Engine):
 
     def limit_memory(self, limit_bytes: int) -> str:
         """Each worker of the LocalCluster gets an equal share of the limit after CLIENT_BYTES for this process
-        (scheduler, nannies, client): Dask spills a worker's data to disk from 60-70% of its share, pauses it at
-        80% and restarts it at 95%. A worker holds ~500 MiB of its own besides its data (pandas, pyarrow, a
+        (scheduler, nannies, client): Dask spills a worker's data to disk from 60-70% of its share and never
+        pauses or restarts it (`start`). A worker holds ~500 MiB of its own besides its data (pandas, pyarrow, a
         partition being read and cast), so without --cores there are only as many workers as get MIN_WORKER_BYTES
-        each. The workers read the input themselves, not this process. A running cluster's workers have their own
-        limits: only this process is limited there."""
+        each. The workers read the input themselves, not this process, in the reader's partitions (a row group
+        each). A running cluster's workers have their own limits: only this process is limited there."""
         if self.options.dask_address:
             return "none: a running Dask cluster's workers have their own --memory-limit"
         room = max((limit_bytes - CLIENT_BYTES) // MIN_WORKER_BYTES, 1)
         self._workers = self.options.cores or min(os.cpu_count() or 1, room)
         self._worker_memory = max((limit_bytes - CLIENT_BYTES) // self._workers, 128 * 2**20)
         return (f"LocalCluster memory_limit {format_size(self._worker_memory)} per worker x {self._workers}, "
-                "spilling to disk")
+                "spilling to disk, never paused or restarted, partitions of a row group")
 
     def check_options(self) -> None:
         address = self.options.dask_address
@@ -98,9 +98,13 @@ class DaskEngine(Engine):
                                 f"{str(exc).splitlines()[0]}") from None
         else:
             workers = self._workers or self.options.cores or os.cpu_count() or 1
-            # under a limit a worker over its share is restarted (at 95%), not paused: what it holds outside Dask's
-            # accounting never frees, and a paused worker waited forever (the nannies keep this setting)
-            pause = {"distributed.worker.memory.pause": False} if self._worker_memory else {}
+            # under a limit a worker over its share is neither paused nor restarted: what it holds outside Dask's
+            # accounting never frees, so a paused worker waited forever, and a restarted one lost the persisted
+            # partitions and left the scheduler waiting. Dask still spills to disk from 60-70% of the share; beyond
+            # the whole limit the cgroup (or the watchdog) stops the run, recorded `failed: memory limit`. (The
+            # nannies keep this setting.)
+            pause = {"distributed.worker.memory.pause": False,
+                     "distributed.worker.memory.terminate": False} if self._worker_memory else {}
             with dask.config.set(pause):
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=logging.WARNING,
@@ -114,10 +118,11 @@ class DaskEngine(Engine):
 
     def load(self, source: InputSource, columns: list[str]) -> dd.DataFrame:
         # under --memory-limit the workers read the input, as on a cluster, instead of this process reading it all
-        return load_frame(self.client, source, columns, on_cluster=self.cluster is None or bool(self._worker_memory))
+        return load_frame(self.client, source, columns, on_cluster=self.cluster is None or bool(self._worker_memory),
+                          keep_partitions=bool(self._worker_memory))
 
     def read(self, source: InputSource, columns: list[str]) -> dd.DataFrame:
-        return read_frame(self.client, source, columns)
+        return read_frame(self.client, source, columns, keep_partitions=bool(self._worker_memory))
 
     def write(self, data: dd.DataFrame, kinds: dict[str, str], path: str) -> None:
         """`DataFrame.to_parquet` on the workers: one file per partition; Arrow-backed tokens and vectors as is."""

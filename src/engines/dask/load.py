@@ -26,10 +26,11 @@ from .columns import ROW
 PARTITIONS_PER_WORKER = 2
 
 
-def load_frame(client: Client, source: InputSource, columns: list[str], on_cluster: bool) -> dd.DataFrame:
+def load_frame(client: Client, source: InputSource, columns: list[str], on_cluster: bool,
+               keep_partitions: bool = False) -> dd.DataFrame:
     """The columns plus ROW, persisted on the client's workers in two partitions per worker."""
     if on_cluster:
-        return read_frame(client, source, columns)
+        return read_frame(client, source, columns, keep_partitions)
     return _persisted(client, _scattered(client, _read(source, columns), _partitions(client)))
 
 
@@ -37,12 +38,14 @@ def _partitions(client: Client) -> int:
     return max(2, PARTITIONS_PER_WORKER * len(client.scheduler_info(n_workers=-1)["workers"]))
 
 
-def read_frame(client: Client, source: InputSource, columns: list[str]) -> dd.DataFrame:
-    """The columns plus ROW read by the workers, persisted in two partitions per worker. (Persisted, not lazy: Dask
-    plans a lazy read's partitions from the columns each graph uses, so an output column and ROW could be computed
-    from differently split partitions and be assigned to the wrong rows.)"""
+def read_frame(client: Client, source: InputSource, columns: list[str], keep_partitions: bool = False) -> dd.DataFrame:
+    """The columns plus ROW read by the workers, persisted in two partitions per worker; `keep_partitions` (under
+    --memory-limit): Parquet in the reader's partitions (a row group each) when there are more of them, so that no
+    worker ever holds more than a row group's rows at once in one task. (Persisted, not lazy: Dask plans a lazy
+    read's partitions from the columns each graph uses, so an output column and ROW could be computed from
+    differently split partitions and be assigned to the wrong rows.)"""
     if source.format == "parquet" and source.is_local:
-        return _read_parquet(client, source, columns, _partitions(client))
+        return _read_parquet(client, source, columns, _partitions(client), keep_partitions)
     frame = dd.from_map(_read, [source], args=[columns], meta=_typed_meta(source, columns))
     return _persisted(client, frame.repartition(npartitions=_partitions(client)))
 
@@ -74,7 +77,8 @@ def _typed_meta(source: InputSource, columns: list[str]) -> pd.DataFrame:
     return _schema(source, columns).empty_table().to_pandas().assign(**{ROW: np.array([], dtype=np.int64)})
 
 
-def _read_parquet(client: Client, source: InputSource, columns: list[str], partitions: int) -> dd.DataFrame:
+def _read_parquet(client: Client, source: InputSource, columns: list[str], partitions: int,
+                  keep_partitions: bool = False) -> dd.DataFrame:
     """dd.read_parquet on the workers, each partition cast to the reader's types and numbered in file order. The
     partitions are futures held here until the numbered frame is persisted (a persisted collection whose partitions
     are then repartitioned lost them: "lost dependencies")."""
@@ -84,6 +88,8 @@ def _read_parquet(client: Client, source: InputSource, columns: list[str], parti
     starts = np.cumsum([0, *client.gather(client.map(len, parts))[:-1]]).tolist()
     numbered = client.map(_numbered, parts, starts)
     frame = dd.from_delayed(numbered, meta=_typed_meta(source, columns), verify_meta=False)
+    if keep_partitions and len(numbered) >= partitions:
+        return _persisted(client, frame)
     return _persisted(client, frame.repartition(npartitions=partitions))
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine
 from src.bench.run.facts import EngineOptions
-from src.bench.run.memory_limit import format_size, parse_size
+from src.bench.run.memory_limit import format_size, parse_size, scratch_dir
 from src.bench.spec.operators import STRING
 from src.bench.spec.plan import Step
 from src.engines.threads import limit_threads
@@ -44,14 +46,24 @@ class DuckdbEngine(Engine):
         self.session: Session | None = None
         self._shared_tables = 0
         self._memory_limit: str | None = None
+        self._temp_dir: str | None = None  # the spill directory `start` made (see _own_temp_dir); removed at stop
+        self._streaming = False  # end to end under --memory-limit: see Session.streaming
+        self._own_temp_dir = False  # under --memory-limit without --duckdb-temp-dir: `start` makes one
 
     def holds_everything_in_memory(self) -> bool:
-        return True  # the input arrives as one Arrow table of this process, and `materialize` returns Arrow
+        """In memory the input arrives as one Arrow table of this process and `materialize` returns Arrow; end to
+        end DuckDB reads the files itself into its own buffers, which spill to the temp directory beyond its
+        memory_limit, and `COPY ... TO` writes the outputs from there."""
+        return not self.end_to_end
 
     def limit_memory(self, limit_bytes: int) -> str:
         """Half the limit for DuckDB's own buffers (beyond it DuckDB spills to its temp directory); the other half
-        is for what lives outside that setting: the Arrow input it loads from and the Arrow outputs it returns.
-        An explicit --duckdb-memory-limit wins when it is smaller; a larger one is a mistake."""
+        is for what lives outside that setting: this Python process, the Arrow input it loads from and the Arrow
+        outputs it returns (in memory), the Arrow batches of its Python functions (end to end). An explicit
+        --duckdb-memory-limit wins when it is smaller; a larger one is a mistake. Without --duckdb-temp-dir the
+        spill goes to a fresh directory, made at start and removed at stop, in the run's own directory that the
+        process enforcing the limit removes (memory_limit.scratch_dir), so a run killed over the limit leaves none.
+        End to end (`Session.streaming`) the input is never a table: every query scans the files."""
         given = self.options.duckdb_memory_limit
         if given:
             try:
@@ -61,18 +73,31 @@ class DuckdbEngine(Engine):
             if too_big:
                 raise UserError(f"--duckdb-memory-limit {given} is more than --memory-limit "
                                 f"{format_size(limit_bytes)}; give a smaller one, or drop it to use half the limit")
-            return f"memory_limit {given} (--duckdb-memory-limit)"
-        self._memory_limit = f"{limit_bytes // 2 // 2**20}MiB"
-        spill = self.options.duckdb_temp_dir or "DuckDB's default temp directory"
-        return f"memory_limit {self._memory_limit} (half the limit), spilling to {spill}"
+            setting = f"memory_limit {given} (--duckdb-memory-limit)"
+        else:
+            self._memory_limit = f"{limit_bytes // 2 // 2**20}MiB"
+            setting = f"memory_limit {self._memory_limit} (half the limit)"
+        self._own_temp_dir = not self.options.duckdb_temp_dir
+        self._streaming = self.end_to_end
+        if self._streaming:
+            self.fused_phases = {"read": "fit and write", "transform": "write"}
+            self.phase_note = ("read only plans a scan (read_parquet) that each fit query and the write's COPY run "
+                               "again; transform only builds the SQL that the COPY runs")
+        spill = self.options.duckdb_temp_dir or "a temp directory of its own (removed when it stops)"
+        streaming = (", end to end: read_parquet scanned by every query, no table of the input, fits in one pass, "
+                     "preserve_insertion_order false") if self._streaming else ""
+        return f"{setting}, spilling to {spill}{streaming}"
 
     def _config(self) -> dict[str, str]:
         config = {"threads": str(self.options.cores or os.cpu_count() or 1)}
         memory_limit = self.options.duckdb_memory_limit or self._memory_limit
         if memory_limit:
             config["memory_limit"] = memory_limit
-        if self.options.duckdb_temp_dir:
-            config["temp_directory"] = self.options.duckdb_temp_dir
+        temp_dir = self.options.duckdb_temp_dir or self._temp_dir
+        if temp_dir:
+            config["temp_directory"] = temp_dir
+        if self._streaming:  # every written row carries its position: the order rows are written in is free
+            config["preserve_insertion_order"] = "false"
         return config
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
@@ -85,7 +110,9 @@ class DuckdbEngine(Engine):
         self._connect().close()
 
     def start(self) -> dict[str, Any]:
-        self.session = Session(self._connect())
+        if self._own_temp_dir and self._temp_dir is None:  # where the run's supervisor cleans up, if it has one
+            self._temp_dir = tempfile.mkdtemp(prefix="prepbench-duckdb-", dir=scratch_dir())
+        self.session = Session(self._connect(), streaming=self._streaming)
         memory_limit, temp_dir, threads = self.session.rows(
             "SELECT current_setting('memory_limit'), current_setting('temp_directory'), current_setting('threads')")[0]
         return {"version": duckdb.__version__, "mode": "local", "python": platform.python_version(), "nodes": 1,
@@ -96,7 +123,11 @@ class DuckdbEngine(Engine):
         return self.session.load(read_arrow_table(source, columns))
 
     def read(self, source: InputSource, columns: list[str]) -> Query:
-        return self.session.read(_reader_sql(source), {c: _sql_type(source.schema[c]) for c in columns})
+        types = {c: _sql_type(source.schema[c]) for c in columns}
+        if self.session.streaming and source.format == "parquet" and source.is_local:
+            reader, row = _numbered_parquet_sql(source)
+            return self.session.scan(reader, types, row)
+        return self.session.read(_reader_sql(source), types)
 
     def write(self, data: Query, kinds: dict[str, str], path: str) -> None:
         """`COPY ... TO (FORMAT parquet, PER_THREAD_OUTPUT)`: one file per thread; then the repetition's tables go."""
@@ -106,7 +137,7 @@ class DuckdbEngine(Engine):
         self.session.drop_tables(self._shared_tables)
 
     def fit(self, step: Step, data: Query) -> Any:
-        return super().fit(step, self.session.store(data))
+        return super().fit(step, data if self.session.streaming else self.session.store(data))
 
     def transform(self, step: Step, state: Any, data: Query) -> Query:
         return super().transform(step, state, self.session.reading_stored(data))
@@ -137,6 +168,9 @@ class DuckdbEngine(Engine):
         if self.session is not None:
             self.session.con.close()
             self.session = None
+        if self._temp_dir:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
 
 
 def _literal(text: str) -> str:
@@ -148,14 +182,33 @@ def _sql_type(kind: str) -> str:
     return "VARCHAR" if kind == STRING else "DOUBLE"
 
 
+def _numbered_parquet_sql(source: InputSource) -> tuple[str, str]:
+    """read_parquet over the input's files with each row's file and position in it, and the SQL of its position
+    in the whole input: the rows of the files before it (from their footers) plus its position in its file."""
+    import pyarrow.parquet as pq
+
+    files = _parquet_files(source)
+    starts, start = [], 0
+    for file in files:
+        starts.append(start)
+        start += pq.read_metadata(file).num_rows
+    cases = " ".join(f"WHEN {_literal(f)} THEN {s}" for f, s in zip(files, starts))
+    reader = f"read_parquet([{', '.join(map(_literal, files))}], filename = true, file_row_number = true)"
+    return reader, f"(CASE filename {cases} END + file_row_number)::BIGINT"
+
+
+def _parquet_files(source: InputSource) -> list[str]:
+    """The input's Parquet files in name order (the order every reader numbers rows in)."""
+    root = Path(source.uri)
+    return [source.uri] if not source.is_local or root.is_file() else sorted(
+        str(f) for f in root.rglob("*.parquet") if not f.name.startswith(("_", ".")))
+
+
 def _reader_sql(source: InputSource) -> str:
     """DuckDB's own reader of the input: read_parquet over its files in name order (the order every reader numbers
     rows in), or read_csv with its columns' types, an unquoted empty field null and a quoted one the empty string."""
     if source.format == "parquet":
-        root = Path(source.uri)
-        files = [source.uri] if not source.is_local or root.is_file() else sorted(
-            str(f) for f in root.rglob("*.parquet") if not f.name.startswith(("_", ".")))
-        return f"read_parquet([{', '.join(map(_literal, files))}])"
+        return f"read_parquet([{', '.join(map(_literal, _parquet_files(source)))}])"
     types = ", ".join(f"{_literal(c)}: {_literal(_sql_type(k))}" for c, k in source.schema.items())
     return (f"read_csv({_literal(source.uri)}, header = true, columns = {{{types}}}, allow_quoted_nulls = false, "
             "nullstr = '')")

@@ -57,8 +57,11 @@ def sparse(size: int, indices: str, values: str) -> str:
 class Session:
     """One in-process DuckDB connection, the tables prepbench made in it and the Python functions it registered."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, streaming: bool = False) -> None:
         self.con = con
+        # end to end under --memory-limit: the input is a scan of its files, never a table, and a fit aggregates
+        # over its query as it is (one pass), so nothing the size of the data is kept in DuckDB's memory or spill
+        self.streaming = streaming
         self.tables: list[str] = []
         self.stored: dict[str, tuple[str, Query]] = {}  # query SQL -> the table holding its rows, read as a query
         self.functions: set[str] = set()
@@ -102,6 +105,13 @@ class Session:
         query = Query(self, f"SELECT *, rowid AS {ident(ROW)} FROM {ident(name)}", names)
         self.stored[query.sql] = (name, query)
         return query
+
+    def scan(self, source: str, types: dict[str, str], row: str) -> Query:
+        """The columns (name -> SQL type) of a DuckDB table function, with ROW from the SQL expression `row`, as a
+        query that reads the files each time it runs (streaming): no table."""
+        names = {c: self.column_name() for c in types}
+        select = ", ".join(f"CAST({ident(c)} AS {types[c]}) AS {ident(n)}" for c, n in names.items())
+        return Query(self, f"SELECT {select}, {row} AS {ident(ROW)} FROM {source}", names)
 
     def store(self, query: Query) -> Query:
         """The query's rows in a table, computed once per query text, as a query."""

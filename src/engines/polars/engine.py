@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from .table import Table
 
 
+LIMITED_ROW_GROUP = 65_536  # rows per row group that sink_parquet writes under --memory-limit
+
+
 class PolarsEngine(Engine):
     name = "polars"
     operators_package = "src.engines.polars.operators"
@@ -39,6 +42,7 @@ class PolarsEngine(Engine):
 
     def __init__(self, options: EngineOptions) -> None:
         super().__init__(options)
+        self._limited = False  # limit_memory was called: the run is under --memory-limit
         if options.cores is not None:
             os.environ["POLARS_MAX_THREADS"] = str(options.cores)
 
@@ -50,15 +54,29 @@ class PolarsEngine(Engine):
             raise UserError(f"--cores {cores}: Polars was already loaded in this process with "
                             f"{pl.thread_pool_size()} threads (it sizes its thread pool when first imported)")
         return {"version": pl.__version__, "mode": "local", "python": platform.python_version(), "nodes": 1,
-                "threads": pl.thread_pool_size(), "polars_engine": self.options.polars_engine,
+                "threads": pl.thread_pool_size(), "polars_engine": self.query_engine,
                 **limit_threads(cores)}
 
+    @property
+    def query_engine(self) -> str:
+        """The engine Polars runs every query on: --polars-engine, except that an end-to-end run under
+        --memory-limit left to Polars' choice (auto) runs on the streaming engine, the one that stays within it."""
+        chosen = self.options.polars_engine
+        return "streaming" if chosen == "auto" and self.end_to_end and self._limited else chosen
+
     def holds_everything_in_memory(self) -> bool:
-        return True  # the input is an eager DataFrame and `materialize` collects every output, on either engine
+        """In memory the input is an eager DataFrame and `materialize` collects every output, on either Polars
+        engine; end to end on the streaming engine nothing is collected: the scan, each fit's aggregates and the
+        sink run batch by batch."""
+        return not (self.end_to_end and self.query_engine == "streaming")
 
     def limit_memory(self, limit_bytes: int) -> str:
-        return (f"none: Polars has no memory setting; --polars-engine {self.options.polars_engine} (streaming runs "
-                "the plan batch by batch, but the input and the outputs are in memory either way)")
+        self._limited = True
+        if not self.holds_everything_in_memory():
+            return (f"none: Polars has no memory setting; end to end on the streaming engine (scan_parquet, the fits' "
+                    f"aggregates and sink_parquet run batch by batch), --polars-engine {self.options.polars_engine}")
+        return (f"none: Polars has no memory setting; --polars-engine {self.options.polars_engine} (the input and the "
+                "outputs are in memory: refused up front when too big)")
 
     def load(self, source: InputSource, columns: list[str]) -> Table:
         import polars as pl
@@ -66,7 +84,7 @@ class PolarsEngine(Engine):
         from .table import Table
 
         frame = pl.from_arrow(read_arrow_table(source, columns), rechunk=True)
-        return Table(frame.lazy(), self.options.polars_engine)
+        return Table(frame.lazy(), self.query_engine)
 
     def read(self, source: InputSource, columns: list[str]) -> Table:
         """A lazy scan with Polars' reader, numbers cast to float64 as prepbench's reader gives them, numbered."""
@@ -82,7 +100,7 @@ class PolarsEngine(Engine):
             plan = pl.scan_parquet(source.uri)
         types = {c: pl.String if source.schema[c] == STRING else pl.Float64 for c in columns}
         plan = plan.select(pl.col(c).cast(t) for c, t in types.items()).with_row_index(ROW_COLUMN)
-        return Table(plan, self.options.polars_engine)
+        return Table(plan, self.query_engine)
 
     def write(self, data: Table, kinds: dict[str, str], path: str) -> None:
         """`sink_parquet` on the streaming engine, else `write_parquet` of the frame collected on the chosen engine:
@@ -92,7 +110,12 @@ class PolarsEngine(Engine):
         os.makedirs(path)
         plan = data.plan.select(pl.col(ROW_COLUMN).cast(pl.Int64), *kinds)  # int64 as every engine writes it
         file = os.path.join(path, "part-00000.parquet")
-        if data.engine == "streaming":
+        if data.engine == "streaming" and self._limited:
+            # under --memory-limit: smaller row groups, written in the order the morsels finish (every row carries
+            # its position), so the sink holds less at once (with its defaults it went over 2 GiB on the ctr
+            # pipeline's 26 vector columns)
+            plan.sink_parquet(file, row_group_size=LIMITED_ROW_GROUP, maintain_order=False)
+        elif data.engine == "streaming":
             plan.sink_parquet(file)
         else:
             plan.collect(engine=data.engine).write_parquet(file)

@@ -29,6 +29,7 @@ from .load import ROW, load_dataset, read_with_ray
 
 DAEMON_BYTES = 600 * 2**20  # a local Ray's GCS, raylet and agents, resident (measured about 500 MiB here)
 WORKER_BYTES = 400 * 2**20  # one worker process with pyarrow and pandas loaded, and its share of a block
+LIMITED_BLOCK_BYTES = 32 * 2**20  # Ray Data's largest block under --memory-limit (its default: 128 MiB)
 
 
 @dataclass
@@ -55,7 +56,8 @@ class RayEngine(Engine):
         """A local Ray's object store gets 30% of the limit (Ray's own default share of the machine's memory); it
         spills to disk beyond that, into the session's directory under /tmp/ray. Each worker process costs about
         WORKER_BYTES and the daemons (GCS, raylet, agents) about DAEMON_BYTES, so the CPUs (= workers) are capped
-        by what is left; and without --io-mode the workers read the input, not the driver. An existing cluster's
+        by what is left; without --io-mode the workers read the input, not the driver; Ray Data's blocks are at most
+        LIMITED_BLOCK_BYTES and the reader's blocks are kept (not combined into two per CPU). An existing cluster's
         memory is its own: only this driver is limited there."""
         if self.options.ray_address:
             return "none: an existing Ray cluster's memory is set by its own `ray start`"
@@ -64,7 +66,7 @@ class RayEngine(Engine):
         wanted = self.options.ray_num_cpus or self.options.cores or os.cpu_count() or 1
         self._limited_cpus = wanted if self.options.ray_num_cpus or self.options.cores else max(1, min(wanted, room))
         return (f"object_store_memory {format_size(self._object_store)} (spilling to /tmp/ray), num_cpus "
-                f"{self._limited_cpus}, io-mode {self.io_mode}")
+                f"{self._limited_cpus}, io-mode {self.io_mode}, blocks of at most {format_size(LIMITED_BLOCK_BYTES)}")
 
     def check_options(self) -> None:
         """The runtime_env and the cluster address, checked before the runner loads any data (init_ray checks
@@ -98,7 +100,7 @@ class RayEngine(Engine):
             num_cpus=self._limited_cpus or opts.ray_num_cpus or opts.cores, object_store_memory=self._object_store
         )
         self._owns_ray = info.mode == "local" and _node_id() != before  # not when an existing Ray was reused
-        shuffle = _configure_ray_data()
+        shuffle = _configure_ray_data(LIMITED_BLOCK_BYTES if self._object_store else None)
         return {
             "version": info.ray_version,
             "mode": info.mode,
@@ -123,10 +125,10 @@ class RayEngine(Engine):
         return self.options.io_mode or ("engine" if self.options.ray_address or self._object_store else "pandas")
 
     def load(self, source: InputSource, columns: list[str]) -> ray.data.MaterializedDataset:
-        return load_dataset(source, columns, self.io_mode)
+        return load_dataset(source, columns, self.io_mode, keep_blocks=bool(self._object_store))
 
     def read(self, source: InputSource, columns: list[str]) -> ray.data.Dataset:
-        return read_with_ray(source, columns)
+        return read_with_ray(source, columns, keep_blocks=bool(self._object_store))
 
     def write(self, data: ray.data.Dataset, kinds: dict[str, str], path: str) -> None:
         """`Dataset.write_parquet`: one file per block, written by the tasks that compute them."""
@@ -200,7 +202,7 @@ def _canonical(column: pa.ChunkedArray) -> Any:
     return column.cast(pa.float64()).to_numpy().astype(np.float64, copy=False)
 
 
-def _configure_ray_data() -> str:
+def _configure_ray_data(max_block_bytes: int | None = None) -> str:
     """Ray Data settings for benchmarking; returns the shuffle strategy, which goes into the result.
 
     Global aggregates (the scaler, imputer and IDF fits) run as a shuffle. Ray 2.60's default strategy starts
@@ -213,6 +215,8 @@ def _configure_ray_data() -> str:
     context = ray.data.DataContext.get_current()
     context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
     context.enable_progress_bars = False
+    if max_block_bytes:  # under --memory-limit: smaller blocks, so a task holds less at once
+        context.target_max_block_size = max_block_bytes
     verbose = logging.getLogger("prepbench").isEnabledFor(logging.DEBUG)
     logging.getLogger("ray.data").setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("ray.data._internal.progress").setLevel(logging.INFO if verbose else logging.ERROR)

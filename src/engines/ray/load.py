@@ -20,11 +20,12 @@ ROW = "__row"
 BLOCKS_PER_CPU = 2
 
 
-def load_dataset(source: InputSource, columns: list[str], io_mode: str) -> ray.data.MaterializedDataset:
+def load_dataset(source: InputSource, columns: list[str], io_mode: str,
+                 keep_blocks: bool = False) -> ray.data.MaterializedDataset:
     """The columns plus ROW, materialised in the object store in `num_blocks()` blocks."""
     if io_mode == "pandas":
         return _read_on_driver(source, columns)
-    return read_with_ray(source, columns).materialize()
+    return read_with_ray(source, columns, keep_blocks).materialize()
 
 
 def num_blocks() -> int:
@@ -40,9 +41,10 @@ def _read_on_driver(source: InputSource, columns: list[str]) -> ray.data.Materia
     return ray.data.from_arrow(slices)
 
 
-def read_with_ray(source: InputSource, columns: list[str]) -> ray.data.Dataset:
+def read_with_ray(source: InputSource, columns: list[str], keep_blocks: bool = False) -> ray.data.Dataset:
     """Ray's reader, its blocks numbered in file order (the numbering puts them in the object store), repartitioned
-    lazily."""
+    lazily into `num_blocks()`; `keep_blocks` (under --memory-limit): in the reader's blocks when there are more of
+    them, so no task ever holds more than a block of the reader's."""
     path, filesystem = source.uri, None
     if not source.is_local:
         from src.bench.data.remote import arrow_filesystem
@@ -58,6 +60,9 @@ def read_with_ray(source: InputSource, columns: list[str]) -> ray.data.Dataset:
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     schema = pa.schema([(c, arrow_type(source.schema[c])) for c in columns])  # the types read_arrow_table gives
     numbered = [_numbered.remote(block, int(start), schema) for block, start in zip(blocks, starts)]
+    del blocks  # each block of the reader is freed once it is numbered
+    if keep_blocks and len(numbered) >= num_blocks():
+        return ray.data.from_arrow_refs(numbered)
     return ray.data.from_arrow_refs(numbered).repartition(num_blocks())
 
 

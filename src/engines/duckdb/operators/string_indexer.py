@@ -19,12 +19,19 @@ IMPLEMENTATION = "custom"
 
 
 def fit_categories(data: Query, step: Step) -> list[tuple[str, int]]:
-    """Per input column: the table of its categories (value, position) and their number K."""
+    """Per input column: the table of its categories (value, position) and their number K. On a streaming session
+    every column's distinct values are found in one pass over the data (`list(DISTINCT ...)`), then numbered."""
     state = []
-    for c, kind in zip(step.input_cols, step.input_kinds):
+    lists = None
+    if data.session.streaming:
+        distinct = ", ".join(f"list(DISTINCT {data.col(c)}) FILTER (WHERE {data.col(c)} IS NOT NULL) AS l{i}"
+                             for i, c in enumerate(step.input_cols))
+        lists = data.session.create_table("distinct", f"SELECT {distinct} FROM ({data.sql}) AS t")
+    for i, (c, kind) in enumerate(zip(step.input_cols, step.input_kinds)):
+        values = (f"SELECT unnest(l{i}) AS value FROM {ident(lists)}" if lists else
+                  f"SELECT DISTINCT {data.col(c)} AS value FROM ({data.sql}) AS t WHERE {data.col(c)} IS NOT NULL")
         table = data.session.create_table(
-            "categories", f"SELECT value, row_number() OVER (ORDER BY value) - 1 AS position FROM "
-            f"(SELECT DISTINCT {data.col(c)} AS value FROM ({data.sql}) AS t WHERE {data.col(c)} IS NOT NULL)")
+            "categories", f"SELECT value, row_number() OVER (ORDER BY value) - 1 AS position FROM ({values})")
         fraction = "min(value) FILTER (WHERE value <> round(value))" if kind == INTEGER else "NULL"
         count, first_fraction = data.session.rows(f"SELECT count(*), {fraction} FROM {ident(table)}")[0]
         if first_fraction is not None:  # a CSV column typed integer from its first rows, with a fraction further down

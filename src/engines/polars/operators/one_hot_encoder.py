@@ -22,7 +22,7 @@ def fit(data: Table, step) -> list[pl.Series]:
 def transform(data: Table, state: list[pl.Series], step) -> Table:
     out = {}
     for name, col, found in zip(step.output_cols, step.input_cols, state):
-        position = positions(col, found)
+        position = positions(col, found, data.engine == "streaming")
         seen = position.is_not_null()
         out[name] = vector(len(found), position.repeat_by(seen), pl.lit(1.0).repeat_by(seen))
     return data.with_columns(out)
