@@ -25,6 +25,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         ray_fixtures.finish_removals()
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Groups for pytest-xdist's `--dist loadgroup` (scripts/test.sh runs two workers): a module's tests run in one
     worker, in order, as they share module-scoped engines; the cases of the engine-matrix modules, which share one
