@@ -27,11 +27,11 @@ def transform(ds, scaler, step):
     stats = [(scaler.stats_[f"mean({c})"], scaler.stats_[f"std({c})"]) for c in step.input_cols]
     if with_mean and with_std and all(std >= EPSILON for _, std in stats):
         return scaler.transform(ds)
-    scale = partial(_scale, with_mean=with_mean, with_std=with_std)
+    scale = partial(scale_column, with_mean=with_mean, with_std=with_std)
     return map_columns(ds, step.input_cols, step.output_cols, scale, stats)
 
 
-def _scale(column: pa.ChunkedArray, stats: tuple[float, float], with_mean: bool, with_std: bool) -> pa.Array:
+def scale_column(column: pa.ChunkedArray, stats: tuple[float, float], with_mean: bool, with_std: bool) -> pa.Array:
     mean, std = stats
     x = column.cast(pa.float64())
     if with_std and std < EPSILON:

@@ -9,14 +9,12 @@ A column constant in the fit (std below Ray's 1e-8, as stock) gives 0.
 
 from functools import partial
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from ray.data.aggregate import Mean, Std
 
+from ..operators.standard_scaler import scale_column
 from ..vectors import map_columns
 
 IMPLEMENTATION = "custom"
-EPSILON = 1e-8  # ray.data.preprocessors.scaler._EPSILON, as stock
 
 
 def fit(ds, step):
@@ -25,14 +23,6 @@ def fit(ds, step):
 
 
 def transform(ds, stats, step):
-    scale = partial(_scale, with_mean=step.params["with_mean"], with_std=step.params["with_std"])
+    scale = partial(scale_column, with_mean=step.params["with_mean"], with_std=step.params["with_std"])
     return map_columns(ds, step.input_cols, step.output_cols, scale, stats)
 
-
-def _scale(column: pa.ChunkedArray, stats: tuple[float, float], with_mean: bool, with_std: bool) -> pa.Array:
-    mean, std = stats
-    x = column.cast(pa.float64())
-    if with_std and std < EPSILON:
-        return pc.multiply(x, 0.0)
-    shifted = pc.subtract(x, mean) if with_mean else x
-    return pc.multiply(shifted, 1.0 / std) if with_std else shifted
