@@ -28,7 +28,7 @@ def _nominal(column, name: str, values: int):
     return column.alias(name, metadata={"ml_attr": {"type": "nominal", "num_vals": values}})
 
 
-def _split(step):
+def split_inputs(step):
     """(the category columns with their output names, the index columns with theirs)."""
     categories = [(c, o) for c, o, k in zip(step.input_cols, step.output_cols, step.input_kinds) if k != INDEX]
     indices = [(c, o) for c, o, k in zip(step.input_cols, step.output_cols, step.input_kinds) if k == INDEX]
@@ -37,11 +37,11 @@ def _split(step):
 
 def fit_positions(df, step):
     """The StringIndexer model of the category columns (None without any) and K of every column."""
-    categories, indices = _split(step)
+    categories, indices = split_inputs(step)
     indexer, sizes = None, []
     if categories:
-        indexer, sizes = fit_indexer(df, _sub_step(step, categories), [scratch(o, "index") for _, o in categories])
-    return indexer, sizes + _index_sizes(df, [c for c, _ in indices])
+        indexer, sizes = fit_indexer(df, sub_step(step, categories), [scratch(o, "index") for _, o in categories])
+    return indexer, sizes + index_sizes(df, [c for c, _ in indices])
 
 
 def fit(df, step):
@@ -51,7 +51,7 @@ def fit(df, step):
     return state, encoder.fit(with_positions(df, step, state))
 
 
-def _sub_step(step, pairs):
+def sub_step(step, pairs):
     """The step restricted to some of its columns (the indexer helpers read input_cols and input_kinds)."""
     from dataclasses import replace
 
@@ -60,7 +60,7 @@ def _sub_step(step, pairs):
                    input_kinds=tuple(kinds[c] for c, _ in pairs))
 
 
-def _index_sizes(df, columns) -> list[int]:
+def index_sizes(df, columns) -> list[int]:
     """K per column: the count of distinct non-null indices, which must be exactly 0..K-1."""
     if not columns:
         return []
@@ -79,10 +79,10 @@ def with_positions(df, step, state):
     """Each input as a nominal position column with K values: 0..K-1 for the categories, >= K (category columns)
     or -1 (index columns) for unseen and null, which "keep" sends to the extra slot that dropLast drops."""
     indexer, sizes = state  # K of the category columns, then of the index columns
-    categories, indices = _split(step)
+    categories, indices = split_inputs(step)
     positions = {}
     if categories:
-        sub = _sub_step(step, categories)
+        sub = sub_step(step, categories)
         df = indexer.transform(with_keys(df, sub))
         for (_, o), k in zip(categories, sizes):
             positions[scratch(o, "position")] = _nominal(F.col(scratch(o, "index")), scratch(o, "position"), k)

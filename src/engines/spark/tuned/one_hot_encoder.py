@@ -12,7 +12,7 @@ type, so collecting and saving read it as they read a vector.
 
 from pyspark.sql import functions as F
 
-from ..operators.one_hot_encoder import _index_sizes, _split, _sub_step
+from ..operators.one_hot_encoder import index_sizes, split_inputs, sub_step
 from ..vectors import scratch
 from .string_indexer import fit_labels, with_positions
 
@@ -21,16 +21,16 @@ IMPLEMENTATION = "custom"
 
 def fit(df, step):
     """The labels of the category columns, and K of every column (category columns first, then index columns)."""
-    categories, indices = _split(step)
-    labels = fit_labels(df, _sub_step(step, categories)) if categories else []
-    return labels, [len(found) for found in labels] + _index_sizes(df, [c for c, _ in indices])
+    categories, indices = split_inputs(step)
+    labels = fit_labels(df, sub_step(step, categories)) if categories else []
+    return labels, [len(found) for found in labels] + index_sizes(df, [c for c, _ in indices])
 
 
 def transform(df, state, step):
     labels, sizes = state
-    categories, indices = _split(step)
+    categories, indices = split_inputs(step)
     if categories:  # 0..K-1, null for unseen and null
-        df = with_positions(df, _sub_step(step, categories), labels, [scratch(o, "position") for _, o in categories])
+        df = with_positions(df, sub_step(step, categories), labels, [scratch(o, "position") for _, o in categories])
     df = df.withColumns({scratch(o, "position"): F.col(c).cast("int") for c, o in indices})  # 0..K-1 or null
     vectors = {}
     for out, k in zip([o for _, o in categories] + [o for _, o in indices], sizes):
