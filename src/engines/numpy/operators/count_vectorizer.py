@@ -33,8 +33,14 @@ def term_counts(tokens: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     size = len(encoded.dictionary)
     rows = pc.list_parent_indices(tokens).to_numpy()
     counts = np.bincount(codes, minlength=size)
-    dfs = np.bincount(np.unique(rows * size + codes) % size, minlength=size) if size else counts
-    return encoded.dictionary, counts, dfs
+    if not size:
+        return encoded.dictionary, counts, counts
+    # each (row, token) pair once, by a sort: np.unique without return_counts takes numpy's hash table (numpy >= 2.3),
+    # which took time quadratic in the rows on these keys (fit 56-107 s at 1e6 documents, 0.04 s at 1e4)
+    pairs = np.sort(rows * size + codes)
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    return encoded.dictionary, counts, np.bincount(pairs[first] % size, minlength=size)
 
 
 def count_matrix(tokens: pa.Array, vocabulary: pa.Array) -> sp.csr_matrix:
