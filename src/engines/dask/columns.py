@@ -25,15 +25,28 @@ TOKENS = pd.ArrowDtype(pa.list_(pa.string()))
 VECTORS = pd.ArrowDtype(VECTOR_TYPE)
 
 
-def per_partition(model, data: dd.DataFrame, columns: list[str]) -> dd.DataFrame:
-    """A fitted dask-ml scaler's or imputer's `transform` on each partition of the columns.
+def per_partition(model, data: dd.DataFrame, step) -> dd.DataFrame:
+    """A fitted dask-ml scaler's or imputer's `transform` on each partition of the step's input columns, its result
+    columns named as the step's output columns.
 
     On a Dask DataFrame those transforms are frame-with-vector arithmetic (`X - mean_`, `X.mul(scale_)`,
     `X.fillna(statistics_)`), which Dask's optimizer breaks on when only some of the output columns are used: its
     column projection fails (TypeError, KeyError 'right') or drops the fill. The same transform on each pandas
-    partition is the same arithmetic, blockwise; pandas' copy-on-write keeps the persisted input unchanged.
+    partition is the same arithmetic, blockwise; pandas' copy-on-write keeps the persisted input unchanged. The
+    function gets the whole partition and picks the columns itself, and names its result after the step's outputs:
+    as `frame[columns].map_partitions(transform)`, two steps reading the same columns were mixed up by the optimizer
+    in one assign chain (a MinMaxScaler's output was the StandardScaler's scaled values put through the MinMaxScaler,
+    in a pipeline of both over num_*), and with output names only, their two projections were merged into one.
     """
-    return data[columns].map_partitions(model.transform, meta=data[columns]._meta)
+    columns, names = list(step.input_cols), list(step.output_cols)
+    meta = data[columns]._meta.set_axis(names, axis=1)
+    return data.map_partitions(_transformed, model, columns, names, meta=meta)
+
+
+def _transformed(part: pd.DataFrame, model, columns: list[str], names: list[str]) -> pd.DataFrame:
+    out = model.transform(part[columns])
+    out.columns = names
+    return out
 
 
 def arrow(part: pd.Series) -> pa.Array:

@@ -58,8 +58,8 @@ def fit(data: dd.DataFrame, step) -> tuple[SimpleImputer | None, list[float]]:
 
 def transform(data: dd.DataFrame, state: tuple[SimpleImputer | None, list[float]], step) -> dd.DataFrame:
     imputer, statistics = state
-    filled = per_partition(imputer, data, list(step.input_cols)) if imputer is not None else None
+    filled = per_partition(imputer, data, step) if imputer is not None else None
     out = {}
     for name, col, fill in zip(step.output_cols, step.input_cols, statistics):
-        out[name] = filled[col] if filled is not None else data[col].fillna(fill)
+        out[name] = filled[name] if filled is not None else data[col].fillna(fill)
     return data.assign(**out)

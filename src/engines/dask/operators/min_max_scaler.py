@@ -23,9 +23,9 @@ def fit(data: dd.DataFrame, step) -> MinMaxScaler:
 
 
 def transform(data: dd.DataFrame, state: MinMaxScaler, step) -> dd.DataFrame:
-    scaled = per_partition(state, data, list(step.input_cols))
+    scaled = per_partition(state, data, step)
     lo = float(step.params["min"])
     out = {}
     for name, col in zip(step.output_cols, step.input_cols):
-        out[name] = lo if state.data_range_[col] == 0 else scaled[col]
+        out[name] = lo if state.data_range_[col] == 0 else scaled[name]
     return data.assign(**out)

@@ -30,8 +30,8 @@ def fit(data: dd.DataFrame, step) -> tuple[StandardScaler, list[bool]]:
 
 def transform(data: dd.DataFrame, state: tuple[StandardScaler, list[bool]], step) -> dd.DataFrame:
     scaler, constant = state
-    scaled = per_partition(scaler, data, list(step.input_cols))
+    scaled = per_partition(scaler, data, step)
     out = {}
-    for name, col, flat in zip(step.output_cols, step.input_cols, constant):
-        out[name] = 0.0 if flat and scaler.with_std else scaled[col]
+    for name, flat in zip(step.output_cols, constant):
+        out[name] = 0.0 if flat and scaler.with_std else scaled[name]
     return data.assign(**out)
