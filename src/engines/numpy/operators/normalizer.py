@@ -2,7 +2,7 @@
 largest |x|); a zero row stays zero. The output is one vector column: CSR, as every vector is here (a dense row's
 zeros are simply not stored)."""
 
-import scipy.sparse as sp
+from src.bench.data.vectors import csr_from_dense
 
 from ..kernels import numeric_block, unit_rows
 
@@ -11,4 +11,4 @@ IMPLEMENTATION = "native"
 
 def transform(frame, state, step):
     rows = unit_rows(numeric_block(frame, step.input_cols, step.name), step.params["p"])
-    return frame.with_columns({step.output_cols[0]: sp.csr_matrix(rows)})
+    return frame.with_columns({step.output_cols[0]: csr_from_dense(rows)})

@@ -2,7 +2,7 @@
 in scikit-learn's order (by degree, then `combinations_with_replacement`: x, y, x², xy, y² for two columns and
 degree 2), as one vector column (CSR, as every vector is here)."""
 
-import scipy.sparse as sp
+from src.bench.data.vectors import csr_from_dense
 
 from ..kernels import numeric_block, polynomial_terms
 
@@ -11,4 +11,4 @@ IMPLEMENTATION = "native"
 
 def transform(frame, state, step):
     x = numeric_block(frame, step.input_cols, step.name)
-    return frame.with_columns({step.output_cols[0]: sp.csr_matrix(polynomial_terms(x, step.params["degree"]))})
+    return frame.with_columns({step.output_cols[0]: csr_from_dense(polynomial_terms(x, step.params["degree"]))})

@@ -6,8 +6,9 @@ zero. Its output is a dense matrix, stored as the one CSR vector column every ve
 
 import math
 
-import scipy.sparse as sp
 from sklearn.preprocessing import Normalizer
+
+from src.bench.data.vectors import csr_from_dense
 
 from ._columns import numeric_matrix
 
@@ -18,4 +19,4 @@ NORMS = {1.0: "l1", 2.0: "l2", math.inf: "max"}
 def transform(frame, state, step):
     normalizer = Normalizer(norm=NORMS[step.params["p"]])
     rows = normalizer.fit_transform(numeric_matrix(frame, step.input_cols))
-    return frame.with_columns({step.output_cols[0]: sp.csr_matrix(rows)})
+    return frame.with_columns({step.output_cols[0]: csr_from_dense(rows)})

@@ -5,8 +5,9 @@ column its terms are exactly the definition's. The dense result is stored as the
 in this engine.
 """
 
-import scipy.sparse as sp
 from sklearn.preprocessing import PolynomialFeatures
+
+from src.bench.data.vectors import csr_from_dense
 
 from ._columns import numeric_matrix
 
@@ -16,4 +17,4 @@ IMPLEMENTATION = "native"
 def transform(frame, state, step):
     expansion = PolynomialFeatures(degree=step.params["degree"], include_bias=False)
     terms = expansion.fit_transform(numeric_matrix(frame, step.input_cols))
-    return frame.with_columns({step.output_cols[0]: sp.csr_matrix(terms)})
+    return frame.with_columns({step.output_cols[0]: csr_from_dense(terms)})
