@@ -143,8 +143,11 @@ class DaskEngine(Engine):
         frame = data.frame[[ROW, *columns]]
         if rows is not None:
             frame = frame[frame[ROW].isin(np.asarray(rows, dtype=np.int64))]
-        table = frame.compute().sort_values(ROW)
-        expected = len(data.frame) if rows is None else len(rows)
+        if rows is None:  # the rows and the frame's length in one graph: one round trip to the scheduler
+            table, expected = dask.compute(frame, data.frame.shape[0])
+        else:
+            table, expected = frame.compute(), len(rows)
+        table = table.sort_values(ROW)
         if len(table) != expected:
             raise RuntimeError(f"Dask returned {len(table)} of the {expected} requested rows")
         return {c: _canonical(table[c]) for c in columns}
