@@ -35,14 +35,15 @@ BY_NAME = {d.name: d for d in cf.DATASETS}
 
 
 def _matrix() -> list:
-    """(engine, variant, dataset, format, io-mode, own reader, case) for every engine, its cases contiguous. Every
+    """(engine, variant, dataset, format, io-mode, own reader, cases) for every engine, its reads contiguous. Every
     dataset is read from Parquet with the engine's first io-mode, when it has several (its last, its own reader, for
     a dataset marked `own_reader`). Every engine also reads `main` in every format (CSV, Parquet, a directory of
-    parts with dictionary-encoded strings) with `Engine.read`, its own reader, and runs there the cases that cover
-    every operator. The shared reader, which most `load`s use, gives every engine the same table from every format
-    (test_the_shared_reader_reads_every_format_alike): other formats through it would repeat the Parquet cases. A
-    tuned variant runs every case with a tuned step on every dataset read from Parquet: how the data is read is the
-    engine's, not the variant's."""
+    parts with dictionary-encoded strings) with `Engine.read`, its own reader, and runs there the cases that read
+    every column (conformance.format_cases). The shared reader, which most `load`s use, gives every engine the same
+    table from every format (test_the_shared_reader_reads_every_format_alike): other formats through it would repeat
+    the Parquet cases. A tuned variant runs every case with a tuned step on every dataset read from Parquet: how the
+    data is read is the engine's, not the variant's. The cases of one read run together on one frame
+    (conformance.case_outputs); a case hit by a known bug runs alone, as a strict expected failure."""
     params = []
     for engine in cf.engines_under_test():
         modes = cf.io_modes(engine)
@@ -52,19 +53,17 @@ def _matrix() -> list:
         runs = [(STOCK, *read) for read in reads] + [(TUNED, *read) for read in reads if read[-1]]
         for variant, dataset, fmt, io_mode, own_reader, every_case in runs:
             schema = SCHEMAS[dataset.name]
-            cases = [c for c in cf.CASES if dataset.runs(c, schema)] if every_case else [
-                c for c in cf.DEFAULT_CASES if c in cf.PIPELINES or not cf.covered_by_pipelines(c, schema)]
-            for case in cases:
-                if variant not in engine_variants(engine, list(case.operators)):
-                    continue
-                marks = cf.engine_marks(engine)
-                bug = cf.known_bug(engine, dataset, io_mode, case, schema)
-                if bug is not None:
-                    marks.append(pytest.mark.xfail(strict=True, reason=bug.reason))
-                who = engine if variant == STOCK else f"{engine}.{variant}"
-                where = dataset.name if every_case else f"{dataset.name}.{fmt}.read"
-                params.append(pytest.param(engine, variant, dataset.name, fmt, io_mode, own_reader, case,
-                                           marks=marks, id=f"{who}-{where}-{case.id}"))
+            cases = [c for c in cf.CASES if dataset.runs(c, schema)] if every_case else cf.format_cases(schema)
+            cases = [c for c in cases if variant in engine_variants(engine, list(c.operators))]
+            who = engine if variant == STOCK else f"{engine}.{variant}"
+            where = dataset.name if every_case else f"{dataset.name}.{fmt}.read"
+            bugs = [cf.known_bug(engine, dataset, io_mode, c, schema) for c in cases]
+            batch = tuple(c for c, bug in zip(cases, bugs) if bug is None)
+            alone = [((c,), [pytest.mark.xfail(strict=True, reason=bug.reason)], f"-{c.id}")
+                     for c, bug in zip(cases, bugs) if bug is not None]
+            for group, marks, suffix in ([(batch, [], "")] if batch else []) + alone:
+                params.append(pytest.param(engine, variant, dataset.name, fmt, io_mode, own_reader, group,
+                                           marks=cf.engine_marks(engine) + marks, id=f"{who}-{where}{suffix}"))
     return params
 
 
@@ -78,11 +77,11 @@ def sessions(engine_sessions, files):
     return engine_sessions.with_files(files)
 
 
-@pytest.mark.parametrize(("engine", "variant", "dataset", "fmt", "io_mode", "own_reader", "case"), _matrix())
-def test_engine_matches_the_reference(sessions, engine, variant, dataset, fmt, io_mode, own_reader, case) -> None:
+@pytest.mark.parametrize(("engine", "variant", "dataset", "fmt", "io_mode", "own_reader", "cases"), _matrix())
+def test_engine_matches_the_reference(sessions, engine, variant, dataset, fmt, io_mode, own_reader, cases) -> None:
     started, sources, data = sessions.load(engine, dataset, fmt, io_mode, own_reader)
     started.variant = variant
-    cf.assert_matches_reference(started, sources, data, case.operators, case.params)
+    cf.assert_cases_match_reference(started, sources, data, list(cases))
 
 
 # --- the cases and the data really hold what the comparisons claim to check --------------------------------------
@@ -101,9 +100,9 @@ def test_every_tuned_module_runs_every_case_of_its_operator() -> None:
     """Each tuned variant runs the same cases as its stock variant on the datasets read from Parquet."""
     cases = {}
     for p in _matrix():
-        engine, variant, dataset, fmt, io_mode, own_reader, case = p.values
+        engine, variant, dataset, fmt, io_mode, own_reader, group = p.values
         if not own_reader:
-            cases.setdefault((engine, variant), set()).add((dataset, case.id))
+            cases.setdefault((engine, variant), set()).update((dataset, case.id) for case in group)
     for engine in cf.engines_under_test():
         tuned = {op for op in OPERATORS if has_tuned(cf.facts(engine).package, op)}
         stock_cases = {(d, c) for d, c in cases[(engine, STOCK)]
