@@ -91,8 +91,11 @@ def case_outputs(engine: Engine, plans: list[list[Step]], data: tuple[Any, ...])
 def reference_outputs(sources: tuple[InputSource, InputSource], operators: list[str] | tuple[str, ...],
                       params: dict | None = None) -> dict[str, dict]:
     """The numpy engine's outputs of the explicit steps, fitted on the train source, per split."""
+    return _reference_case_outputs(planned([Case(tuple(operators), dict(params or {}))], sources[0].schema), sources)
+
+
+def _reference_case_outputs(plans: list[list[Step]], sources: tuple[InputSource, ...]) -> dict[str, dict]:
     reference = NumpyEngine(EngineOptions())
-    plans = planned([Case(tuple(operators), dict(params or {}))], sources[0].schema)
     return case_outputs(reference, plans, tuple(reference.load(s, list(s.schema)) for s in sources))
 
 
@@ -114,8 +117,7 @@ def assert_cases_match_reference(engine: Engine, sources: tuple[InputSource, Inp
     rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
     owner = {c: case.id for case, p in zip(cases, plans) for s in p for c in s.output_cols}
     splits = 1 if sources[0] is sources[1] else 2
-    reference = NumpyEngine(EngineOptions())
-    expected = case_outputs(reference, plans, tuple(reference.load(s, list(s.schema)) for s in sources[:splits]))
+    expected = _reference_case_outputs(plans, sources[:splits])
     got = {}
     for start in range(0, len(plans), CASES_PER_FRAME):
         try:
