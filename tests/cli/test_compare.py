@@ -10,7 +10,6 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
-from src.bench.registry import installed_engines
 from tests.clitools import cli, need, run_main
 
 
@@ -77,31 +76,3 @@ def test_user_errors_exit_2_before_any_engine_runs(tmp_path: Path, sample_csv: P
     assert code == 2 and "did you mean 'with_mean'" in stderr
     assert list(tmp_path.iterdir()) == []
 
-
-@pytest.mark.slow
-def test_every_installed_engine_agrees(tmp_path: Path, sample_csv: Path) -> None:
-    need("sklearn", "spark", "ray")
-    res = cli("compare", "--operators", "Tokenizer", "HashingTF", "--params",
-              '{"HashingTF": {"num_features": 256}}', "--input", str(sample_csv), "--output", str(tmp_path),
-              "--repeats", "1", "--warmup", "0", "--spark-conf", "spark.sql.shuffle.partitions=2",
-              "--save-output", str(tmp_path / "tf.parquet"))
-    assert res.returncode == 0, res.stdout + res.stderr[-3000:]
-    comparison = load_comparison(tmp_path, "Tokenizer-HashingTF_sample")
-    assert [r["engine"]["name"] for r in comparison["runs"]] == installed_engines()
-    for record in comparison["runs"]:
-        assert record["status"] == "ok", record.get("error")
-        assert record["consistency"]["rows_checked"] == 1000
-        assert record["steps"][-1]["params"]["num_features"] == 256
-    spark = next(r for r in comparison["runs"] if r["engine"]["name"] == "spark")
-    assert spark["engine"]["shuffle_partitions"] == 2  # cluster flags reach the engine
-    for engine in ("spark", "ray"):
-        assert f"{engine:>8} | prepbench: {engine}: repetition 1/1" in res.stderr
-    for noise in ("log4j profile", "setLogLevel", "NativeCodeLoader", "resolves to a loopback", "pandas >= 3"):
-        assert noise not in res.stderr  # Spark's start-up notices stay off the terminal
-    # every engine's saved term frequencies are the numpy engine's, row for row
-    reference = pq.read_table(tmp_path / "tf_numpy.parquet")
-    assert reference.num_rows == 1000
-    for engine in installed_engines()[1:]:
-        saved = pq.read_table(tmp_path / f"tf_{engine}.parquet")
-        for column in ("text_tokens", "text_tokens_tf"):
-            assert saved[column].to_pylist() == reference[column].to_pylist(), (engine, column)

@@ -122,6 +122,10 @@ def test_every_installed_engine_writes_the_reference_end_to_end(inputs: tuple[Pa
               "--spark-conf", "spark.sql.shuffle.partitions=2")
     assert res.returncode == 0, res.stdout + res.stderr[-3000:]
     assert "end to end, by phase" in res.stdout
+    for engine in ("spark", "ray"):
+        assert f"{engine:>8} | prepbench: {engine}: repetition 1/1" in res.stderr  # progress streamed, prefixed
+    for noise in ("log4j profile", "setLogLevel", "NativeCodeLoader", "resolves to a loopback", "pandas >= 3"):
+        assert noise not in res.stderr  # Spark's start-up notices stay off the terminal
     comparison = json.loads(next(tmp_path.glob("comparison_kinds_*.json")).read_text())
     installed = [e for e in engines() if engine_installed(e)]
     assert [r["engine"]["name"] for r in comparison["runs"]] == installed
@@ -132,6 +136,8 @@ def test_every_installed_engine_writes_the_reference_end_to_end(inputs: tuple[Pa
         assert (record["status"], record["consistency"]["rows_checked"]) == ("ok", ROWS), (name, record.get("error"))
         phases = [section["phase_seconds"][p][0] for p in PHASES]
         assert min(phases) >= 0 and sum(phases) <= record["timing"]["repetition_seconds"][0] + 1e-9, name
+        if name == "spark":
+            assert record["engine"]["shuffle_partitions"] == 2  # cluster flags reach the engine
         out = written(tmp_path / f"out_{name}.parquet")
         assert out[ROW_COLUMN] == list(range(ROWS)), name
         for column in ("text_tokens", "text_tokens_tf", "cat_0_index_onehot"):
