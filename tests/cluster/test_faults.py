@@ -127,7 +127,7 @@ def test_ray_node_killed_just_before_a_run_counts_as_lost(ray_cluster, tmp_path:
 def test_ray_worker_node_killed_during_a_sweep_cell_the_sweep_goes_on(ray_cluster, tmp_path: Path) -> None:
     out = tmp_path / "sweep.jsonl"
     cli = Cli("sweep", "--engines", "ray", "--operators", "StandardScaler", "MinMaxScaler", "--rows", "1e3",
-              "--cols", "2", "--warmup", "0", "--repeats", "30", "--timeout-per-cell", "240", "--out", str(out),
+              "--cols", "2", "--warmup", "0", "--repeats", "12", "--timeout-per-cell", "240", "--out", str(out),
               "--data-dir", str(tmp_path / "data"), "--ray-address", ray_cluster.address)
     worker_dir = ray_cluster.temp_root / "w"
     try:  # kill once the first cell's operator has run on the worker node
