@@ -1,10 +1,11 @@
 """What the conformance suite runs, and its one helper: an engine against the numpy reference on a train/test pair.
 
-`assert_matches_reference` fits the steps on the train file, transforms the test file (and the train file),
-materialises, collects the explicit steps' outputs and compares them with the numpy engine doing the same
-through `compare_outputs`; a mismatch fails with the mismatching rows. Every engine-vs-reference check of the
-engine tests goes through it (tests/engines/test_conformance.py, and test_sklearn_engine.py for the inputs outside
-the input rules that scikit-learn still handles like the reference).
+`assert_cases_match_reference` fits each case's steps on the train file, transforms the test file (and the train
+file), materialises, collects the explicit steps' outputs and compares them with the numpy engine doing the same
+through `compare_outputs`; a mismatch fails with its case and the mismatching rows. The cases of one dataset share
+one frame, CASES_PER_FRAME at a time (`case_outputs`); `assert_matches_reference` is the same for one case. Every
+engine-vs-reference check of the engine tests goes through them (tests/engines/test_conformance.py, and
+test_sklearn_engine.py for the inputs outside the input rules that scikit-learn still handles like the reference).
 
 Nothing here names an operator list or an engine list: operators come from the specs, engines from the
 registry; the only engine names are the known bugs (each an expected failure that must flip when fixed) and the
@@ -225,20 +226,15 @@ def format_cases(schema: dict[str, str]) -> list[Case]:
     together read every column of the file in every mix of kinds some default case reads it with (a step reading a
     string column beside integer ones may take another path), chosen greedily for the fewest fits, which are what
     costs a distributed engine its time."""
-    def reads(case: Case) -> set[tuple]:
-        steps = plan_pipeline(list(case.operators), case.params, schema)
-        return {(c, s.input_kinds) for s in steps for c in s.input_cols if c in schema}
-
-    def cost(case: Case) -> float:
-        steps = plan_pipeline(list(case.operators), case.params, schema)
-        return 1 + sum(s.spec.stateful for s in steps)
-
-    wanted = set().union(*(reads(c) for c in DEFAULT_CASES))
+    plans = [plan_pipeline(list(c.operators), c.params, schema) for c in DEFAULT_CASES]
+    reads = [{(col, s.input_kinds) for s in steps for col in s.input_cols if col in schema} for steps in plans]
+    cost = [1 + sum(s.spec.stateful for s in steps) for steps in plans]
+    wanted = set().union(*reads)
     chosen = []
     while wanted:
-        best = max(DEFAULT_CASES, key=lambda c: len(reads(c) & wanted) / cost(c))
-        chosen.append(best)
-        wanted -= reads(best)
+        best = max(range(len(DEFAULT_CASES)), key=lambda i: len(reads[i] & wanted) / cost[i])
+        chosen.append(DEFAULT_CASES[best])
+        wanted -= reads[best]
     return chosen
 
 
