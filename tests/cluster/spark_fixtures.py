@@ -59,7 +59,9 @@ def spark_home() -> Path:
 def daemon_env(root: Path) -> dict[str, str]:
     """Environment for the daemons: loopback only, no REST server on fixed port 6066, small daemon heaps, and only
     the quick JIT tier and the serial GC, which halve the CPU three daemon JVMs starting at once take on 2 cores
-    (their own speed does not matter to the tests; executors and drivers are not daemons and keep the defaults)."""
+    (their own speed does not matter to the tests). The executors a worker starts inherit its environment, so
+    JAVA_TOOL_OPTIONS gives them the quick JIT tier too, as tests/conftest.py does for drivers: the cluster tests'
+    short-lived executors then took 37% less CPU (test_spark_cli plus test_spark_session: 48 s against 77 s)."""
     conf_dir = root / "conf"
     conf_dir.mkdir(exist_ok=True)  # empty: no stray spark-defaults.conf or spark-env.sh from the machine
     env = dict(os.environ)
@@ -71,6 +73,7 @@ def daemon_env(root: Path) -> dict[str, str]:
         "SPARK_MASTER_OPTS": "-Dspark.master.rest.enabled=false",
         "SPARK_DAEMON_MEMORY": "256m",
         "SPARK_DAEMON_JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        "JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1",
         "PYSPARK_PYTHON": sys.executable,
     })
     return env
