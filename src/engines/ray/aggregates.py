@@ -13,9 +13,9 @@ import pyarrow.compute as pc
 from ray.data.aggregate import AggregateFnV2
 from ray.data.block import BlockAccessor
 
-from src.bench.data.vectors import vector_parts
 from src.engines.numpy.kernels import counted_order_statistics
 from src.engines.numpy.operators.count_vectorizer import term_counts
+from src.engines.tf_idf import document_frequencies
 
 
 def _column(block, name: str) -> pa.ChunkedArray:
@@ -85,10 +85,8 @@ class DocumentFrequency(AggregateFnV2):
         super().__init__(f"document_frequency({on})", zero_factory=lambda: None, on=on, ignore_nulls=True)
 
     def aggregate_block(self, block) -> np.ndarray | None:
-        offsets, indices, values, size = vector_parts(_column(block, self._target_col_name))
-        if len(offsets) == 1:
-            return None
-        return np.concatenate([[len(offsets) - 1], np.bincount(indices[values != 0], minlength=size)])
+        rows, df = document_frequencies(_column(block, self._target_col_name))
+        return np.concatenate([[rows], df]) if rows else None
 
     def combine(self, current: np.ndarray, new: np.ndarray) -> np.ndarray:
         return np.asarray(current) + np.asarray(new)

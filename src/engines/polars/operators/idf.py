@@ -12,6 +12,8 @@ from functools import partial
 import numpy as np
 import polars as pl
 
+from src.engines.tf_idf import idf_weights
+
 from ..table import Table, vector
 
 IMPLEMENTATION = "custom"
@@ -28,9 +30,7 @@ def _idf(stats: pl.Series, min_doc_freq: int) -> np.ndarray:
     terms = stats.struct.field("terms")[0]
     df = np.zeros(stats.struct.field("size")[0], dtype=np.int64)
     df[terms.struct.field("term").to_numpy()] = terms.struct.field("df").to_numpy()
-    idf = np.log((stats.struct.field("n")[0] + 1.0) / (df + 1.0))
-    idf[df < min_doc_freq] = 0.0
-    return idf
+    return idf_weights(stats.struct.field("n")[0], df, min_doc_freq)
 
 
 def fit(data: Table, step) -> list[np.ndarray]:

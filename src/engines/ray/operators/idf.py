@@ -7,9 +7,8 @@ null documents included.
 """
 
 import numpy as np
-import pyarrow as pa
 
-from src.bench.data.vectors import vector_array, vector_parts
+from src.engines.tf_idf import idf_weights, weigh
 
 from ..aggregates import DocumentFrequency
 from ..vectors import map_columns
@@ -20,20 +19,9 @@ IMPLEMENTATION = "custom"
 def fit(ds, step):
     aggregates = [DocumentFrequency(c) for c in step.input_cols]
     stats = ds.aggregate(*aggregates)
-    return [_idf(np.asarray(stats[a.name]), step.params["min_doc_freq"]) for a in aggregates]
-
-
-def _idf(counts: np.ndarray, min_doc_freq: int) -> np.ndarray:
-    n, df = counts[0], counts[1:]
-    idf = np.log((n + 1.0) / (df + 1.0))
-    idf[df < min_doc_freq] = 0.0
-    return idf
+    counts = [np.asarray(stats[a.name]) for a in aggregates]
+    return [idf_weights(c[0], c[1:], step.params["min_doc_freq"]) for c in counts]
 
 
 def transform(ds, state, step):
-    return map_columns(ds, step.input_cols, step.output_cols, _weigh, state)
-
-
-def _weigh(tf: pa.ChunkedArray, idf: np.ndarray) -> pa.StructArray:
-    offsets, indices, values, size = vector_parts(tf)
-    return vector_array(offsets, indices, values * idf[indices], size)
+    return map_columns(ds, step.input_cols, step.output_cols, weigh, state)
