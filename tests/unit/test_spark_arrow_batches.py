@@ -48,6 +48,11 @@ def test_the_executor_side_needs_no_prepbench() -> None:
 def test_spark_vectors_round_trip_and_dense_rows_read_as_every_position() -> None:
     tf = term_frequencies(pa.array([["x", "y"], [], ["x"]]), 8, False)
     assert prepbench_vectors(spark_vectors(tf)).equals(tf)
+    as_spark_sends_it = spark_vectors(tf).cast(pa.struct([  # Spark's Arrow type: lists of non-null elements
+        pa.field("type", pa.int8(), False), ("size", pa.int32()),
+        ("indices", pa.list_(pa.field("element", pa.int32(), False))),
+        ("values", pa.list_(pa.field("element", pa.float64(), False)))]))
+    assert vector_parts(prepbench_vectors(as_spark_sends_it))[1].tolist() == vector_parts(tf)[1].tolist()
     dense = pa.StructArray.from_arrays(  # Spark's dense kind: no size, no indices
         [pa.array([1], pa.int8()), pa.array([None], pa.int32()), pa.array([None], pa.list_(pa.int32())),
          pa.array([[0.5, 0.0, 2.0]], pa.list_(pa.float64()))], names=["type", "size", "indices", "values"])

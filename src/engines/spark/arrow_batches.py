@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark import cloudpickle
 from pyspark.ml.linalg import VectorUDT
 from pyspark.sql import DataFrame
@@ -25,7 +26,7 @@ import src.bench.data.vectors
 import src.engines.numpy.murmur3
 import src.engines.spark.vectors
 import src.engines.tf_idf
-from src.bench.data.vectors import from_csr
+from src.bench.data.vectors import VECTOR_TYPE, from_csr
 
 from .vectors import sparse_to_csr
 
@@ -38,6 +39,9 @@ def prepbench_vectors(column: pa.Array | pa.ChunkedArray) -> pa.StructArray:
     """Spark's vector struct (sparse or dense rows) in prepbench's sparse layout."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
+    kind, size, indices, values = column.flatten()
+    if pc.all(pc.equal(kind, 0)).as_py() is not False:  # every row sparse (or none): the fields as they are
+        return pa.StructArray.from_arrays([size, indices, values], names=VECTOR_TYPE.names)
     return from_csr(sparse_to_csr(column))
 
 
