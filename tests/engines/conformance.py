@@ -341,21 +341,6 @@ def known_bug(engine: str, dataset: Dataset, io_mode: str | None, case: Case, sc
     return next((b for b in KNOWN_BUGS if b.hits(engine, dataset.name, io_mode, steps)), None)
 
 
-# Tuned modules that run Python over Arrow batches in an engine that otherwise stays in the JVM (Spark's
-# `mapInArrow`): every case costs Python workers, 3-7 s on 2 cores, where the other tuned cases cost about a tenth
-# of that. Their batch work is src/engines/tf_idf.py, which Ray's and Dask's stock modules run on every dataset; what
-# is Spark's own (the vector struct both ways, the per-partition fit, the pickling) runs here on the datasets below,
-# every case of `main` (Unicode, nulls, empty and null documents, every parameter case) and `blank_batch`, and on the
-# real-data file (test_real_data.py).
-PYTHON_WORKER_TUNED = {"spark": frozenset({"HashingTF", "IDF"})}
-PYTHON_WORKER_DATASETS = frozenset({"main", "blank_batch"})
-
-
-def runs_tuned(engine: str, dataset: str, case: Case) -> bool:
-    """Whether the matrix runs the case's tuned variant on the dataset (every dataset, but see above)."""
-    return dataset in PYTHON_WORKER_DATASETS or not PYTHON_WORKER_TUNED.get(engine, frozenset()) & set(case.operators)
-
-
 # --- the engines -----------------------------------------------------------------------------------------------
 
 def engines_under_test() -> list[str]:

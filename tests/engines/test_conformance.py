@@ -32,7 +32,6 @@ from tests.engines import edge_data
 
 SCHEMAS = {d.name: cf.schema_of(d) for d in cf.DATASETS}
 BY_NAME = {d.name: d for d in cf.DATASETS}
-BY_CASE_ID = {c.id: c for c in cf.CASES}
 
 
 def _matrix() -> list:
@@ -42,8 +41,8 @@ def _matrix() -> list:
     parts with dictionary-encoded strings) with `Engine.read`, its own reader, and runs there the cases that read
     every column (conformance.format_cases). The shared reader, which most `load`s use, gives every engine the same
     table from every format (test_the_shared_reader_reads_every_format_alike): other formats through it would repeat
-    the Parquet cases. A tuned variant runs every case with a tuned step on every dataset read from Parquet (but see
-    conformance.PYTHON_WORKER_TUNED): how the data is read is the engine's, not the variant's. The cases of one read
+    the Parquet cases. A tuned variant runs every case with a tuned step on every dataset read from Parquet: how
+    the data is read is the engine's, not the variant's. The cases of one read
     run together on one frame (conformance.case_outputs); a case hit by a known bug runs alone, as a strict expected
     failure."""
     params = []
@@ -56,8 +55,7 @@ def _matrix() -> list:
         for variant, dataset, fmt, io_mode, own_reader, every_case in runs:
             schema = SCHEMAS[dataset.name]
             cases = [c for c in cf.CASES if dataset.runs(c, schema)] if every_case else cf.format_cases(schema)
-            cases = [c for c in cases if variant in engine_variants(engine, list(c.operators))
-                     and (variant == STOCK or cf.runs_tuned(engine, dataset.name, c))]
+            cases = [c for c in cases if variant in engine_variants(engine, list(c.operators))]
             who = engine if variant == STOCK else f"{engine}.{variant}"
             where = dataset.name if every_case else f"{dataset.name}.{fmt}.read"
             bugs = [cf.known_bug(engine, dataset, io_mode, c, schema) for c in cases]
@@ -100,8 +98,7 @@ def test_every_operator_and_parameter_has_a_case() -> None:
 
 
 def test_every_tuned_module_runs_every_case_of_its_operator() -> None:
-    """Each tuned variant runs the same cases as its stock variant on the datasets read from Parquet (those that run
-    Python workers in Spark on fewer datasets: conformance.PYTHON_WORKER_TUNED)."""
+    """Each tuned variant runs the same cases as its stock variant on the datasets read from Parquet."""
     cases = {}
     for p in _matrix():
         engine, variant, dataset, fmt, io_mode, own_reader, group = p.values
@@ -110,7 +107,7 @@ def test_every_tuned_module_runs_every_case_of_its_operator() -> None:
     for engine in cf.engines_under_test():
         tuned = {op for op in OPERATORS if has_tuned(cf.facts(engine).package, op)}
         stock_cases = {(d, c) for d, c in cases[(engine, STOCK)]
-                       if tuned & set(c.split("[")[0].split("-")) and cf.runs_tuned(engine, d, BY_CASE_ID[c])}
+                       if tuned & set(c.split("[")[0].split("-"))}
         assert cases.get((engine, TUNED), set()) == stock_cases, engine
 
 

@@ -1,9 +1,9 @@
 """MurmurHash3 x86 32-bit over UTF-8 strings, vectorised across strings with numpy.
 
 Written here rather than borrowed from an engine. The reference shares it with the engines that hash in Python
-over Arrow (Polars, DuckDB, src/engines/tf_idf.py), so its independence comes from elsewhere: tests check it
-against published vectors and scikit-learn's implementation, and Spark's stock HashingTF and the scikit-learn
-engine, which hash with their own code, are compared with the reference on every run.
+over Arrow (Polars, DuckDB, and Ray and Dask through src/engines/tf_idf.py), so its independence comes from
+elsewhere: tests check it against published vectors and scikit-learn's implementation, and Spark's stock HashingTF
+and the scikit-learn engine, which hash with their own code, are compared with the reference on every run.
 """
 
 from __future__ import annotations
