@@ -41,10 +41,9 @@ def _matrix() -> list:
     parts with dictionary-encoded strings) with `Engine.read`, its own reader, and runs there the cases that read
     every column (conformance.format_cases). The shared reader, which most `load`s use, gives every engine the same
     table from every format (test_the_shared_reader_reads_every_format_alike): other formats through it would repeat
-    the Parquet cases. A tuned variant runs every case with a tuned step on every dataset read from Parquet: how
-    the data is read is the engine's, not the variant's. The cases of one read
-    run together on one frame (conformance.case_outputs); a case hit by a known bug runs alone, as a strict expected
-    failure."""
+    the Parquet cases. A tuned variant runs every case with a tuned step on every dataset read from Parquet: how the
+    data is read is the engine's, not the variant's. The cases of one read run together on one frame
+    (conformance.case_outputs); a case hit by a known bug runs alone, as a strict expected failure."""
     params = []
     for engine in cf.engines_under_test():
         modes = cf.io_modes(engine)

@@ -19,6 +19,7 @@ The adapter, all of it SQL expressions in the same plan:
 """
 
 from pyspark.ml.feature import RegexTokenizer
+from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from ..vectors import scratch
@@ -26,11 +27,15 @@ from ..vectors import scratch
 IMPLEMENTATION = "native+adapter"
 
 
+def lowercase(col: str) -> Column:
+    """The canonical lowercasing of a string column (see above), back in the default collation."""
+    return F.collate(F.lower(F.collate(F.col(col), "UNICODE")), "UTF8_BINARY")
+
+
 def transform(df, state, step):
     for col, out in zip(step.input_cols, step.output_cols):
         lowered = scratch(col, "lower")
-        text = F.collate(F.lower(F.collate(F.col(col), "UNICODE")), "UTF8_BINARY")
-        df = df.withColumn(lowered, F.coalesce(text, F.lit("")))
+        df = df.withColumn(lowered, F.coalesce(lowercase(col), F.lit("")))
         df = RegexTokenizer(inputCol=lowered, outputCol=out, pattern=r"\s+", gaps=True, minTokenLength=1,
                             toLowercase=False).transform(df)
         df = df.withColumn(out, F.when(F.col(col).isNotNull(), F.col(out))).drop(lowered)

@@ -9,12 +9,12 @@ analysed again), where here every column is one expression in one step: `split` 
 
 from pyspark.sql import functions as F
 
+from ..operators.tokenizer import lowercase
+
 IMPLEMENTATION = "custom"
 
 
 def transform(df, state, step):
-    def tokens(col: str):
-        lowered = F.collate(F.lower(F.collate(F.col(col), "UNICODE")), "UTF8_BINARY")
-        return F.array_remove(F.split(lowered, r"\s+"), "")
-
-    return df.withColumns({out: tokens(col) for col, out in zip(step.input_cols, step.output_cols)})
+    tokens = {out: F.array_remove(F.split(lowercase(col), r"\s+"), "")
+              for col, out in zip(step.input_cols, step.output_cols)}
+    return df.withColumns(tokens)
