@@ -22,6 +22,7 @@ from src.bench.errors import (
     watch_interrupts,
 )
 from src.bench.registry import engines
+from src.bench.run.child import leave_no_process_behind
 from src.bench.run.engine_args import add_engine_options
 from src.bench.run.memory_limit import parse_size
 
@@ -428,6 +429,8 @@ class _Formatter(logging.Formatter):
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the program itself, not a call from a test
+        leave_no_process_behind()
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # a command that reruns itself in a child

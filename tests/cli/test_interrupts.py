@@ -7,9 +7,14 @@ test can check that none outlives it (a JVM, Ray's daemons and workers)."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
+import os
 import signal
+import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +24,8 @@ from src.bench.errors import EXIT_INTERRUPTED
 from src.bench.orchestrate.sweep import Cell, finished_cells
 from tests.clitools import SAMPLE, Cli, need
 from tests.clitools import cli as prepbench
+
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 def only_json(directory: Path, pattern: str = "*.json") -> dict:
@@ -100,24 +107,47 @@ def test_ctrl_c_during_sweep_records_no_unfinished_cell(tmp_path: Path) -> None:
     assert finished_cells(read_records(out), retry_failed=False) == {Cell("numpy", "StandardScaler", 1000, 2)}
 
 
+@contextlib.contextmanager
+def orphans_never_reaped() -> Iterator[Callable[[Cli], None]]:
+    """Orphans of the test's command become this process's children, which it never waits for: a process whose parent
+    died stays a zombie, as under CI's init. Ray's agents watch their raylet's PID and miss such a death.
+    Yields what reaps a command's processes afterwards (by PID: no one else's child is touched)."""
+    prctl = ctypes.CDLL(None).prctl
+    prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+    def reap(cli: Cli) -> None:
+        for pid in cli.seen:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+    try:
+        yield reap
+    finally:
+        prctl(_PR_SET_CHILD_SUBREAPER, 0)
+
+
 @pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_CHILD_SUBREAPER is Linux's")
+@pytest.mark.parametrize("settle", [0.0, 5.0], ids=["starting", "running"])
 @pytest.mark.parametrize(("engine", "marker"), [("spark", "java"), ("ray", "raylet")])
-def test_sigkilled_sweep_takes_its_running_cell_down_with_it(engine: str, marker: str, tmp_path: Path) -> None:
-    """No Ctrl-C handler runs on SIGKILL: the cell's child dies by its parent-death signal, and the JVM or local
-    Ray it started must follow (tests/cli/test_sweep.py checks that --resume then loses and repeats nothing)."""
+def test_sigkilled_sweep_takes_its_running_cell_down_with_it(engine: str, marker: str, settle: float,
+                                                              tmp_path: Path) -> None:
+    """No Ctrl-C handler runs on SIGKILL: the cell's child gets SIGTERM by its parent-death signal and takes what it
+    started down with it, also while the engine is still starting (tests/cli/test_sweep.py checks that --resume
+    then loses and repeats nothing)."""
     need(engine)
     out = tmp_path / "sweep.jsonl"
-    cli = Cli("sweep", "--engines", engine, "--operators", "StandardScaler", "--rows", "1e3", "--cols", "2",
-              "--warmup", "0", "--repeats", "100000", "--out", str(out), "--data-dir", str(tmp_path / "data"))
-    try:
-        cli.wait_until(lambda: cli.saw(marker), f"the cell's {marker}")
-        time.sleep(5)  # let the engine get going
-        cli.snapshot()
-        cli.proc.kill()
-        # a Ray worker notices its raylet's death by itself: once 30 s were not enough under the full suite (load 5)
-        assert cli.finish(within=60) == -signal.SIGKILL
-    finally:
-        cli.kill()
+    with orphans_never_reaped() as reap:
+        cli = Cli("sweep", "--engines", engine, "--operators", "StandardScaler", "--rows", "1e3", "--cols", "2",
+                  "--warmup", "0", "--repeats", "100000", "--out", str(out), "--data-dir", str(tmp_path / "data"))
+        try:
+            cli.wait_until(lambda: cli.saw(marker), f"the cell's {marker}")
+            time.sleep(settle)
+            cli.snapshot()
+            cli.proc.kill()
+            assert cli.finish(within=60) == -signal.SIGKILL
+        finally:
+            cli.kill()
+            reap(cli)
     assert cli.left == []
     assert not out.exists() or out.read_text() == ""  # the cell that was running left no line
 

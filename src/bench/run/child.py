@@ -9,6 +9,7 @@ Only the standard library is imported here (psutil when a child has to be killed
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import signal
@@ -125,6 +126,23 @@ def _die_with_parent() -> Callable[[], None] | None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
     return set_death_signal
+
+
+def leave_no_process_behind() -> None:
+    """However this process ends, SIGTERM included (what a child gets when its parent dies), it kills what it started
+    and left running. An engine's own shutdown misses processes when the end comes mid-start: a local Ray killed
+    during ray.init leaves its agents, which wait forever on a raylet nobody reaped (seen in CI)."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # unwinds: finally blocks, atexit
+    atexit.register(_kill_descendants)  # registered before any engine's: runs after their shutdown hooks
+
+
+def _kill_descendants() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM (seen: while a JVM starts) must not cut this short
+    for p in _descendants(os.getpid()):
+        try:
+            p.kill()
+        except Exception:  # psutil.Error: gone already
+            continue
 
 
 def interrupt_tree(proc: subprocess.Popen) -> None:
