@@ -4,7 +4,8 @@
     python benchmarks/cost.py --sweeps two_cores.jsonl one_core.jsonl [--markdown]
 
 The sweep files hold prepbench records: numpy cells (the single-thread baseline), and Spark/Ray cells whose core
-count is read from the records (Spark `local[N]`; Ray's CPU resource). Two estimates per cell, both labelled
+count is read from the records (Spark `local[N]`; Ray's CPU resource). Each variant (stock, tuned) of an engine is
+its own row: a tuned variant's 1-core cell pairs with its own 2-core cell. Two estimates per cell, both labelled
 as extrapolations, since no more than 2 cores were measured:
 
 - Amdahl fit: T(c) = a + b/c through T(1) and T(2); the cores c with T(c) < numpy's time. If the serial part a
@@ -63,10 +64,10 @@ def cpu_seconds_per_repetition(record: dict[str, Any]) -> float:
 
 
 def latest_cells(records: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
-    """(engine, operator, rows, cores) -> the latest record of that cell."""
+    """(engine, variant, operator, rows, cores) -> the latest record of that cell."""
     cells: dict[tuple, dict[str, Any]] = {}
     for r in sorted(records, key=lambda r: r["started_at"]):
-        key = (r["engine"]["name"], r["operators"][0], r["dataset"]["rows"], cores(r))
+        key = (r["engine"]["name"], r.get("variant", "stock"), r["operators"][0], r["dataset"]["rows"], cores(r))
         cells[key] = r
     return cells
 
@@ -87,18 +88,19 @@ def cost_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cells = latest_cells(records)
     order = list(dict.fromkeys(r["operators"][0] for r in records))  # as the sweeps ran them
     rows = []
-    for (engine, operator, n, c), one in sorted(cells.items(),
-                                                key=lambda kv: (order.index(kv[0][1]), kv[0][2], kv[0][0])):
+    for (engine, variant, operator, n, c), one in sorted(
+            cells.items(), key=lambda kv: (order.index(kv[0][2]), kv[0][3], kv[0][0], kv[0][1])):
         if engine not in ENGINES or c != 1:
             continue
-        two, numpy = cells.get((engine, operator, n, 2)), cells.get(("numpy", operator, n, 1))
+        two, numpy = cells.get((engine, variant, operator, n, 2)), cells.get(("numpy", "stock", operator, n, 1))
         if two is None or numpy is None:
             continue
         t1, t2 = one["timing"]["summary"]["median"], two["timing"]["summary"]["median"]
         baseline = numpy["timing"]["summary"]["median"]
         work = cpu_seconds_per_repetition(one)
         rows.append({
-            "operator": operator, "rows": n, "engine": engine, "t1": t1, "t2": t2, "numpy": baseline,
+            "operator": operator, "rows": n, "engine": engine, "variant": variant, "t1": t1, "t2": t2,
+            "numpy": baseline,
             "speedup": t1 / t2, "cpu_s": work, "amdahl": amdahl_cores(t1, t2, baseline),
             "work_bound": math.ceil(work / baseline),
         })
@@ -106,10 +108,10 @@ def cost_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def print_table(rows: list[dict[str, Any]], markdown: bool) -> None:
-    header = ["operator", "rows", "engine", "T 1 core s", "T 2 cores s", "1->2 speed-up", "CPU-s/rep at 1 core",
-              "numpy s", "cores to beat numpy: Amdahl fit (EXTRAPOLATED)",
+    header = ["operator", "rows", "engine", "variant", "T 1 core s", "T 2 cores s", "1->2 speed-up",
+              "CPU-s/rep at 1 core", "numpy s", "cores to beat numpy: Amdahl fit (EXTRAPOLATED)",
               "cores to beat numpy: CPU-work bound (EXTRAPOLATED lower bound)"]
-    lines = [[r["operator"], f"{r['rows']:.0e}", r["engine"], f"{r['t1']:.3g}", f"{r['t2']:.3g}",
+    lines = [[r["operator"], f"{r['rows']:.0e}", r["engine"], r["variant"], f"{r['t1']:.3g}", f"{r['t2']:.3g}",
               f"{r['speedup']:.2f}", f"{r['cpu_s']:.3g}", f"{r['numpy']:.3g}", r["amdahl"], str(r["work_bound"])]
              for r in rows]
     if markdown:
