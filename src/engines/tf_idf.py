@@ -1,12 +1,12 @@
 """HashingTF and IDF on Arrow columns, for the engines that run them in Python over Arrow batches (Ray's and Dask's
-modules): one piece of numpy per batch, whatever the engine around it.
+modules, Spark's tuned ones through `mapInArrow`): one piece of numpy per batch, whatever the engine around it.
 
 Vectors are in prepbench's sparse layout (src/bench/data/vectors.py). The hash is MurmurHash3 (x86, 32-bit) of
 each distinct token's UTF-8 bytes, seed 42, vectorised over the batch's dictionary (src/engines/numpy/murmur3.py),
 read as signed like Spark's and floored modulo so the bucket is non-negative as Spark's. Not scikit-learn's
-`murmurhash3_32`: importing scikit-learn takes a fresh Python process 1.2 s, which every worker process would pay.
-Measured on 125,000-document blocks (2,000 distinct tokens): hashing is about 1% of the batch's time; flattening,
-dictionary encoding and counting (row, bucket) pairs are the rest.
+`murmurhash3_32`: importing scikit-learn takes a fresh Python process 1.2 s, and Spark starts Python workers for
+its Arrow batches. Measured on 125,000-document blocks (2,000 distinct tokens): hashing is about 1% of the batch's
+time; flattening, dictionary encoding and counting (row, bucket) pairs are the rest.
 """
 
 from __future__ import annotations
