@@ -14,30 +14,27 @@ pytest.importorskip("pyspark")
 from pyspark import cloudpickle  # noqa: E402
 
 from src.bench.data.vectors import vector_parts  # noqa: E402
-from src.engines.spark.arrow_batches import batch_mapper, prepbench_vectors, spark_vectors  # noqa: E402
+from src.engines.spark.arrow_batches import prepbench_vectors, spark_vectors, vector_function  # noqa: E402
 from src.engines.tf_idf import term_frequencies, weigh  # noqa: E402
 
-# Unpickles the mapper with every `src` import failing, runs it on the batch given, and prints the output batch.
+# Unpickles the function with every `src` import failing, runs it on the column given, and prints its output.
 NO_PREPBENCH = """
 import pickle, sys
 import pyarrow as pa
 sys.modules["src"] = None  # any import of prepbench now raises ImportError
-mapper = pickle.loads(sys.stdin.buffer.read())
-batch = pa.record_batch({"t": pa.array([["a", "b", "a"], None, ["é"]])})
-(out,) = list(mapper(iter([batch])))
+function = pickle.loads(sys.stdin.buffer.read())
+out = pa.record_batch({"v": function(pa.array([["a", "b", "a"], None, ["é"]]))})
 with pa.ipc.new_stream(sys.stdout.buffer, out.schema) as writer:
     writer.write_batch(out)
 """
 
 
 def test_the_executor_side_needs_no_prepbench() -> None:
-    mapper = batch_mapper(["t"], ["v"], lambda tokens, _: term_frequencies(tokens, 16, False), [None])
-    done = subprocess.run([sys.executable, "-c", NO_PREPBENCH], input=cloudpickle.dumps(mapper), capture_output=True,
-                          check=False)
+    function = vector_function(lambda tokens, _: term_frequencies(tokens, 16, False), None)
+    done = subprocess.run([sys.executable, "-c", NO_PREPBENCH], input=cloudpickle.dumps(function),
+                          capture_output=True, check=False)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
-    out = pa.ipc.open_stream(done.stdout).read_all()
-    assert out.column_names == ["t", "v"]
-    vectors = out.column("v").combine_chunks()
+    vectors = pa.ipc.open_stream(done.stdout).read_all().column("v").combine_chunks()
     assert vectors.field("type").to_pylist() == [0, 0, 0]  # Spark's sparse kind
     expected = term_frequencies(pa.array([["a", "b", "a"], None, ["é"]]), 16, False)
     assert vectors.field("indices").to_pylist() == expected.field("indices").to_pylist()

@@ -1,5 +1,5 @@
-"""Python over a Spark DataFrame's Arrow batches (`mapInArrow`), for the tuned modules whose work no SQL function
-does (Spark's HashingTF hash, reading an ML vector's fields).
+"""Python over a Spark DataFrame's Arrow batches (an Arrow UDF per vector column; IDF's fit runs `mapInArrow`), for
+the tuned modules whose work no SQL function does (Spark's HashingTF hash, reading an ML vector's fields).
 
 Spark hands an ML vector column to Python as its struct {type, size, indices, values} (type 0 sparse, 1 dense);
 `prepbench_vectors` and `spark_vectors` convert between that and prepbench's sparse layout
@@ -11,7 +11,7 @@ need numpy, pyarrow and scipy but not prepbench itself.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from pyspark import cloudpickle
 from pyspark.ml.linalg import VectorUDT
 from pyspark.sql import DataFrame
-from pyspark.sql.types import StructField, StructType
+from pyspark.sql import functions as F
 
 import src.bench.data.vectors
 import src.engines.numpy.murmur3
@@ -54,22 +54,17 @@ def spark_vectors(vectors: pa.StructArray) -> pa.StructArray:
 
 def map_to_vectors(df: DataFrame, sources: Sequence[str], targets: Sequence[str],
                    fn: Callable[[pa.Array, Any], pa.StructArray], states: Sequence[Any]) -> DataFrame:
-    """Set each target to the vector column `fn(source column, state)` in one `mapInArrow` over every batch."""
-    fields = {f.name: f for f in df.schema.fields}
-    fields.update({t: StructField(t, VectorUDT()) for t in targets})
-    return df.mapInArrow(batch_mapper(sources, targets, fn, states), StructType(list(fields.values())))
+    """Set each target to the vector column `fn(source column, state)` with one Arrow UDF per column: only the
+    source column goes to Python and back, where `mapInArrow` ships every column of the frame."""
+    return df.withColumns({target: F.arrow_udf(vector_function(fn, state), VectorUDT())(F.col(source))
+                           for source, target, state in zip(sources, targets, states)})
 
 
-def batch_mapper(sources: Sequence[str], targets: Sequence[str], fn: Callable[[pa.Array, Any], pa.StructArray],
-                 states: Sequence[Any]) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The function `map_to_vectors` ships to the executors."""
-    triples = list(zip(sources, targets, states))
+def vector_function(fn: Callable[[pa.Array, Any], pa.StructArray], state: Any) -> Callable[[pa.Array], pa.Array]:
+    """The function `map_to_vectors` ships to the executors: an Arrow batch of one column in, Spark's vector
+    structs out."""
 
-    def apply(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            columns = dict(zip(batch.schema.names, batch.columns))
-            for source, target, state in triples:
-                columns[target] = spark_vectors(fn(columns[source], state))
-            yield pa.RecordBatch.from_arrays(list(columns.values()), names=list(columns))
+    def apply(column: pa.Array) -> pa.Array:
+        return spark_vectors(fn(column, state))
 
     return apply
