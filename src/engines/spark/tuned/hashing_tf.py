@@ -1,4 +1,4 @@
-"""HashingTF, tuned: every token column hashed in one `mapInArrow` over Arrow batches, with numpy.
+"""HashingTF, tuned: each token column hashed by an Arrow UDF over batches of that column, with numpy.
 
 Spark's hash is the definition (MurmurHash3 of the UTF-8 bytes, seed 42) and no SQL function computes it: `hash()`
 is the legacy variant, different on tokens whose length is not a multiple of 4. So the floor built from Spark's

@@ -1,4 +1,5 @@
-"""IDF, tuned: document frequencies and weights in `mapInArrow` over Arrow batches, with numpy.
+"""IDF, tuned: document frequencies (`mapInArrow` over the input columns) and weights (an Arrow UDF per column),
+with numpy.
 
 No SQL expression reads an ML vector's fields (a `VectorUDT` casts only to itself or a string), so the floor built
 from Spark's primitives is Python over the vectors' Arrow structs (src/engines/tf_idf.py): the fit counts each
