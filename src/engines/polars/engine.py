@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 
 LIMITED_ROW_GROUP = 65_536  # rows per row group that sink_parquet writes under --memory-limit
+LIMITED_FILE_ROWS = 16 * LIMITED_ROW_GROUP  # rows per file that sink_parquet writes under --memory-limit
 
 
 class PolarsEngine(Engine):
@@ -104,7 +105,7 @@ class PolarsEngine(Engine):
 
     def write(self, data: Table, kinds: dict[str, str], path: str) -> None:
         """`sink_parquet` on the streaming engine, else `write_parquet` of the frame collected on the chosen engine:
-        one file either way."""
+        one file, or under --memory-limit one every LIMITED_FILE_ROWS rows."""
         import polars as pl
 
         os.makedirs(path)
@@ -113,8 +114,10 @@ class PolarsEngine(Engine):
         if data.engine == "streaming" and self._limited:
             # under --memory-limit: smaller row groups, written in the order the morsels finish (every row carries
             # its position), so the sink holds less at once (with its defaults it went over 2 GiB on the ctr
-            # pipeline's 26 vector columns)
-            plan.sink_parquet(file, row_group_size=LIMITED_ROW_GROUP, maintain_order=False)
+            # pipeline's 26 vector columns); a new file every LIMITED_FILE_ROWS rows, as one file growing for the
+            # whole write crept over 2 GiB on 150M rows
+            plan.sink_parquet(pl.PartitionBy(path, max_rows_per_file=LIMITED_FILE_ROWS),
+                              row_group_size=LIMITED_ROW_GROUP, maintain_order=False)
         elif data.engine == "streaming":
             plan.sink_parquet(file)
         else:
