@@ -1,5 +1,6 @@
 """HashingTF and IDF on Arrow columns, for the engines that run them in Python over Arrow batches (Ray's and Dask's
-modules, Spark's tuned ones through `mapInArrow`): one piece of numpy per batch, whatever the engine around it.
+modules, Spark's tuned ones through Arrow UDFs and `mapInArrow`): one piece of numpy per batch, whatever the
+engine around it.
 
 Vectors are in prepbench's sparse layout (src/bench/data/vectors.py). The hash is MurmurHash3 (x86, 32-bit) of
 each distinct token's UTF-8 bytes, seed 42, vectorised over the batch's dictionary (src/engines/numpy/murmur3.py),
