@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 SEPARATORS = " \t\n\x0b\f\r"  # Java's \s
+STRING_BYTES_LIMIT = 2**31 - 1  # Arrow's string type has 32-bit offsets: one array holds at most this many bytes
 _TOKEN = re.compile(f"[^{re.escape(SEPARATORS)}]+")
 _CAPITAL_SIGMA = 0x3A3
 
@@ -45,9 +46,7 @@ def tokens(doc: str) -> list[str]:
 
 def tokenize(docs: pa.Array | pa.ChunkedArray) -> pa.ListArray:
     """Every document's tokens, vectorised: null for a null document, [] for a blank one."""
-    if isinstance(docs, pa.ChunkedArray):
-        docs = docs.combine_chunks()
-    docs = _rebased(docs)
+    docs = _rebased(combined(docs))
     ascii_text = _ascii_only(docs)
     trimmed = pc.ascii_trim_whitespace(pc.ascii_lower(docs) if ascii_text else docs)  # trimmed, so splitting yields
     pieces = pc.ascii_split_whitespace(trimmed)  # no empty token, except the single "" of a blank document
@@ -62,6 +61,16 @@ def tokenize(docs: pa.Array | pa.ChunkedArray) -> pa.ListArray:
     offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
     lowered = words if ascii_text else _lower(words)
     return pa.ListArray.from_arrays(offsets, lowered, mask=docs.is_null() if docs.null_count else None)
+
+
+def combined(strings: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The strings as one array: as large_string when their bytes overflow string's offsets (a text column of a
+    few GB, e.g. 10 million reviews), where joining the chunks as string would fail."""
+    if isinstance(strings, pa.Array):
+        return strings
+    if pa.types.is_string(strings.type) and (pc.sum(pc.binary_length(strings)).as_py() or 0) > STRING_BYTES_LIMIT:
+        strings = strings.cast(pa.large_string())
+    return strings.combine_chunks()
 
 
 def _lower(words: pa.Array) -> pa.Array:

@@ -225,6 +225,35 @@ def test_tokenizer_on_offsets_that_do_not_start_at_zero() -> None:
     assert tokenize(docs).to_pylist() == [["ccc", "dd"], ["eee", "ff"]]
 
 
+def test_text_over_string_offsets_loads_as_large_string(monkeypatch) -> None:
+    """10 million reviews hold more than 2 GiB of text, which one Arrow string array cannot: the loaded column
+    becomes large_string (the limit lowered to 10 bytes here) and every text and category operator still gives
+    the values it gives on string."""
+    import src.engines.text as text
+    from src.engines.numpy.frame import from_arrow
+
+    docs = ["Ab  c", None, "", "İx ΣΑΣ"]
+    chunked = pa.table({"text": pa.chunked_array([docs[:2], docs[2:]], pa.string())})
+    params = {"Tokenizer": {}, "HashingTF": {"num_features": 8}, "StringIndexer": {"input_cols": ["text"]}}
+    expected = {op: apply(op, from_arrow(chunked), p) for op, p in params.items()}
+    monkeypatch.setattr(text, "STRING_BYTES_LIMIT", 10)
+    loaded = from_arrow(chunked)
+    assert loaded["text"].type == pa.large_string()
+    assert text.tokenize(chunked.column("text")).to_pylist() == [["ab", "c"], None, [], ["i\u0307x", "σας"]]
+    for op, values in expected.items():
+        got = apply(op, loaded, params[op], kinds={"text": STRING})
+        assert {k: _plain(v) for k, v in got.items()} == {k: _plain(v) for k, v in values.items()}
+
+
+def _plain(column):
+    """A collected column as lists, NaN as None, so that equal outputs compare equal."""
+    if sp.issparse(column):
+        return dense(column)
+    if isinstance(column, np.ndarray):
+        return [None if math.isnan(x) else x for x in column.tolist()]
+    return column
+
+
 def test_tokenizer_per_document_form_is_the_same_rule() -> None:
     from src.engines.text import tokens
 

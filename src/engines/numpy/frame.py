@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from src.engines.text import combined
+
 
 class Frame:
     def __init__(self, columns: dict[str, Any], n_rows: int) -> None:
@@ -44,7 +46,7 @@ def from_arrow(table: pa.Table) -> Frame:
     for name in table.column_names:
         col = table.column(name)
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            columns[name] = col.combine_chunks()
+            columns[name] = combined(col)
         else:
             columns[name] = col.cast(pa.float64()).to_numpy().astype(np.float64, copy=False)
     return Frame(columns, table.num_rows)
