@@ -10,8 +10,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from src.bench.data.inputs import resolve_input
-from src.bench.run.memory_estimate import CSV_FACTOR, STRING_OVERHEAD, input_bytes, needed_bytes, refusal
+from src.bench.run.memory_estimate import (
+    ARROW_STRING_OVERHEAD,
+    CSV_FACTOR,
+    STRING_OVERHEAD,
+    input_bytes,
+    needed_bytes,
+    refusal,
+)
 from src.bench.run.memory_limit import format_size, parse_size, verdict
+from src.engines.numpy.engine import NumpyEngine
+from src.engines.sklearn.engine import SklearnEngine
 from tests.clitools import SAMPLE, run_main
 
 
@@ -54,6 +63,10 @@ def test_parquet_estimate_counts_numbers_and_strings(tmp_path: Path) -> None:
     loaded = rows * 8 * 2 + rows * (5 + STRING_OVERHEAD)
     assert input_bytes(source, ["num_0", "num_1", "cat_0"]) == loaded
     assert needed_bytes(source, ["num_0", "num_1", "cat_0"], steps=2) == 3 * loaded
+    # the numpy engine keeps strings as Arrow arrays (an offset each), scikit-learn as Python objects
+    arrow = rows * 8 * 2 + rows * (5 + ARROW_STRING_OVERHEAD)
+    assert needed_bytes(source, ["num_0", "num_1", "cat_0"], 2, ARROW_STRING_OVERHEAD) == 3 * arrow
+    assert (NumpyEngine.string_overhead_bytes, SklearnEngine.string_overhead_bytes) == (4, 57)
 
 
 def test_csv_estimate_is_its_share_of_the_file() -> None:

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from src.bench.data.inputs import InputSource
 from src.bench.errors import UserError
 from src.bench.run.facts import EngineOptions
+from src.bench.run.memory_estimate import STRING_OVERHEAD
 from src.bench.run.variants import STOCK, TUNED, has_tuned, tuned_module
 from src.bench.spec.operators import module_name
 from src.bench.spec.plan import Step
@@ -43,6 +44,8 @@ class Engine(ABC):
     fused_phases: ClassVar[dict[str, str]] = {}
     # What the end-to-end phases hold on this engine where their names alone would mislead (one sentence).
     phase_note: ClassVar[str] = ""
+    # Bytes each string value costs an engine that holds everything in memory, besides its characters.
+    string_overhead_bytes: ClassVar[int] = STRING_OVERHEAD
     variant: str = STOCK  # TUNED: `operator` loads an operator's tuned module where the engine has one
     end_to_end: bool = False  # set by the runner before `limit_memory`: the run reads and writes with `read`/`write`
 
@@ -111,7 +114,8 @@ class Engine(ABC):
     def holds_everything_in_memory(self) -> bool:
         """Whether the engine holds the whole input and every output in this one process (in the mode
         `end_to_end` says), so that a run under --memory-limit is refused before it starts when the estimate of
-        that is over the limit."""
+        that is over the limit (`string_overhead_bytes` is what each string value costs it there besides its
+        characters)."""
         return False
 
     def resource_pids(self) -> list[int]:

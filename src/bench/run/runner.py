@@ -262,7 +262,7 @@ def _memory_refusal(engine: Engine, source: InputSource, steps: list[Step], limi
     """Why an engine that holds everything in one process cannot run this input under --memory-limit."""
     if not limit or not engine.holds_everything_in_memory():
         return None
-    needed = needed_bytes(source, _needed_columns(steps), len(steps))
+    needed = needed_bytes(source, _needed_columns(steps), len(steps), engine.string_overhead_bytes)
     if needed is not None:
         log.info("%s: this input needs about %s in memory (estimate); the limit is %s", engine.name,
                  format_size(needed), format_size(limit))
@@ -503,13 +503,15 @@ def reference_outputs(source: InputSource, fit_source: InputSource, steps: list[
                       wanted: list[str], limit: int) -> tuple[int, dict[str, Any]]:
     """The reference engine's outputs of the same steps on the same inputs (the oracle): row count, sampled rows.
     An input whose pipeline would need more than COLUMNWISE_BYTES in memory is computed one lineage of columns at
-    a time (`lineages`), keeping only the sampled rows of each, when its steps allow it."""
+    a time (`lineages`; a single lineage too, e.g. a text pipeline), keeping only the sampled rows of each after
+    its last fit, when its steps allow it."""
     groups = lineages(steps, columns)
-    needed = needed_bytes(source, columns, len(steps)) if len(groups or []) > 1 else None
+    needed = needed_bytes(source, columns, len(steps)) if groups else None
     if groups is None or needed is None or needed <= COLUMNWISE_BYTES:
         return _reference_outputs(source, fit_source, steps, columns, wanted, limit)
-    log.info("%s reference: the pipeline needs about %s in memory (estimate), so it runs on %d groups of columns "
-             "one after the other", REFERENCE, format_size(needed), len(groups))
+    log.info("%s reference: the pipeline needs about %s in memory (estimate), so it runs on %d group(s) of columns "
+             "one after the other, on the sampled rows only after the last fit", REFERENCE, format_size(needed),
+             len(groups))
     rows, outputs = None, {}
     for group in groups:
         part = [_restricted(s, group) for s in steps if set(s.input_cols) & group]

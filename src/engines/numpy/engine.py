@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 from src.bench.data.inputs import InputSource, read_arrow_table
 from src.bench.data.save import arrow_column
 from src.bench.run.engine import ROW_COLUMN, Engine
+from src.bench.run.memory_estimate import ARROW_STRING_OVERHEAD
 from src.engines.threads import limit_threads
 
 from .frame import Frame, canonical, from_arrow
@@ -21,6 +22,7 @@ from .frame import Frame, canonical, from_arrow
 class NumpyEngine(Engine):
     name = "numpy"
     operators_package = "src.engines.numpy.operators"
+    string_overhead_bytes = ARROW_STRING_OVERHEAD  # strings stay Arrow arrays (frame.py)
 
     def start(self) -> dict[str, Any]:
         return {"version": np.__version__, "mode": "local", "python": platform.python_version(), "nodes": 1,

@@ -12,6 +12,7 @@ import numpy as np
 import sklearn
 
 from src.bench.data.inputs import InputSource
+from src.bench.run.memory_estimate import STRING_OVERHEAD
 from src.engines.numpy.engine import NumpyEngine
 from src.engines.numpy.frame import Frame
 
@@ -21,6 +22,7 @@ from .operators._columns import user_layout
 class SklearnEngine(NumpyEngine):
     name = "sklearn"
     operators_package = "src.engines.sklearn.operators"
+    string_overhead_bytes = STRING_OVERHEAD  # `user_layout` holds strings as Python objects
 
     def start(self) -> dict[str, Any]:
         return {**super().start(), "version": sklearn.__version__, "numpy": np.__version__}
