@@ -69,3 +69,22 @@ def test_generated_csv_reads_back_like_its_parquet(tmp_path: Path) -> None:
     text = expected.column("text").to_pylist()
     assert any(t is None for t in text) and any(t and "\n" in t for t in text)
     assert "" in expected.column("cat_0").to_pylist() and None in expected.column("cat_0").to_pylist()
+
+
+def test_a_directory_of_parquet_parts_is_parquet_whatever_its_name(tmp_path: Path) -> None:
+    """What Spark and Hive write: `out/` with part files, a _SUCCESS marker and hidden checksums."""
+    out = tmp_path / "out"
+    out.mkdir()
+    pq.write_table(pa.table({"num_0": [1.0, 2.0]}), out / "part-00000-a.snappy.parquet")
+    pq.write_table(pa.table({"num_0": [3.0]}), out / "part-00001-a.snappy.parquet")
+    (out / "_SUCCESS").write_bytes(b"")
+    (out / ".part-00000-a.snappy.parquet.crc").write_bytes(b"\x00")
+    source = resolve_input(str(out))
+    assert (source.format, source.schema) == ("parquet", {"num_0": "numeric"})
+    assert sorted(read_arrow_table(source, ["num_0"]).column("num_0").to_pylist()) == [1.0, 2.0, 3.0]
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("x")
+    with pytest.raises(UserError, match=r"cannot tell the format of .*notes: use a .csv or .parquet file, or a "
+                                         r"directory of .parquet files"):
+        resolve_input(str(notes))

@@ -51,7 +51,7 @@ def resolve_input(path: str) -> InputSource:
     if not p.exists():
         raise UserError(f"input file not found: {path}; check the path or create data with: prepbench data generate")
     if p.is_dir() and fmt != "parquet":
-        raise UserError(f"input {path} is a directory; give a .csv or .parquet file, or a directory ending in .parquet")
+        raise UserError(f"input {path} is a directory; give a .csv or .parquet file, or a directory of .parquet files")
     size = _size(p)
     if size == 0:
         needs = "a header row and data rows" if fmt == "csv" else "Parquet data files"
@@ -63,10 +63,19 @@ def resolve_input(path: str) -> InputSource:
 
 
 def _format_of(path: str) -> str:
+    """By the name's suffix; a local directory of another name by its files (Spark and Hive write `out/` holding
+    `part-*.parquet`)."""
     suffix = Path(urlparse(path).path.rstrip("/")).suffix.lower()
-    if suffix not in FORMATS:
-        raise UserError(f"cannot tell the format of {path}: use a .csv or .parquet file")
-    return FORMATS[suffix]
+    if suffix in FORMATS:
+        return FORMATS[suffix]
+    if Path(path).is_dir() and any(parquet_files(Path(path))):
+        return "parquet"
+    raise UserError(f"cannot tell the format of {path}: use a .csv or .parquet file, or a directory of .parquet files")
+
+
+def parquet_files(directory: Path):
+    """The Parquet data files under a directory, without the hidden and `_`-prefixed files writers leave."""
+    return (f for f in directory.rglob("*.parquet") if f.is_file() and not f.name.startswith(("_", ".")))
 
 
 def _size(p: Path) -> int:

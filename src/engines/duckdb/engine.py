@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from src.bench.data.inputs import InputSource, read_arrow_table
+from src.bench.data.inputs import InputSource, parquet_files, read_arrow_table
 from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine
@@ -203,8 +203,7 @@ def _numbered_parquet_sql(source: InputSource) -> tuple[str, str]:
 def _parquet_files(source: InputSource) -> list[str]:
     """The input's Parquet files in name order (the order every reader numbers rows in)."""
     root = Path(source.uri)
-    return [source.uri] if not source.is_local or root.is_file() else sorted(
-        str(f) for f in root.rglob("*.parquet") if not f.name.startswith(("_", ".")))
+    return [source.uri] if not source.is_local or root.is_file() else sorted(str(f) for f in parquet_files(root))
 
 
 def _reader_sql(source: InputSource) -> str:
