@@ -43,8 +43,9 @@ class RayEngine(Engine):
     name = "ray"
     operators_package = "src.engines.ray.operators"
     fused_phases = {"transform": "write"}
-    phase_note = ("read is Ray's reader plus numbering the rows, which puts the blocks in the object store; transform "
-                  "only plans what the write's tasks compute")
+    phase_note = ("read is Ray tasks reading the input (a Parquet row group each, with pyarrow, numbering its rows; a "
+                  "CSV file with Ray's read_csv), which puts the blocks in the object store; transform only plans what "
+                  "the write's tasks compute")
 
     def __init__(self, options: EngineOptions) -> None:
         super().__init__(options)
@@ -125,10 +126,14 @@ class RayEngine(Engine):
         return self.options.io_mode or ("engine" if self.options.ray_address or self._object_store else "pandas")
 
     def load(self, source: InputSource, columns: list[str]) -> ray.data.MaterializedDataset:
-        return load_dataset(source, columns, self.io_mode, keep_blocks=bool(self._object_store))
+        return load_dataset(source, columns, self.io_mode, self._block_bytes)
 
     def read(self, source: InputSource, columns: list[str]) -> ray.data.Dataset:
-        return read_with_ray(source, columns, keep_blocks=bool(self._object_store))
+        return read_with_ray(source, columns, self._block_bytes)
+
+    @property
+    def _block_bytes(self) -> int | None:
+        return LIMITED_BLOCK_BYTES if self._object_store else None
 
     def write(self, data: ray.data.Dataset, kinds: dict[str, str], path: str) -> None:
         """`Dataset.write_parquet`: one file per block, written by the tasks that compute them."""

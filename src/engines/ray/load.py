@@ -3,8 +3,11 @@
 Ray may hand blocks back in any order, so every row gets a ROW column (its 0-based position in file order)
 and `collect` sorts by it. Two ways in:
 - "pandas": the core's Arrow reader on the driver, then slices of that table become the blocks;
-- "engine": Ray's own read_csv / read_parquet tasks (on the cluster's nodes), with the column types fixed by
-  the source schema, then a numbering pass over the blocks in file order.
+- "engine": reading in Ray tasks on the cluster's nodes, with the column types fixed by the source schema: a
+  CSV file with Ray's read_csv, its blocks numbered in file order; Parquet one task per row group, which numbers
+  its rows from the footers' counts. Ray Data's read_parquet (2.60) bin-packs row groups into read tasks out of
+  file order even with preserve_order (10M rows in 11 row groups came back starting at row group 7), so its
+  blocks cannot be numbered by their order; the tasks read the row groups with pyarrow, as its reader does.
 Either way the data ends up in a few blocks per CPU, so every operator runs in parallel, never on one block.
 """
 
@@ -21,11 +24,11 @@ BLOCKS_PER_CPU = 2
 
 
 def load_dataset(source: InputSource, columns: list[str], io_mode: str,
-                 keep_blocks: bool = False) -> ray.data.MaterializedDataset:
-    """The columns plus ROW, materialised in the object store in `num_blocks()` blocks."""
+                 block_bytes: int | None = None) -> ray.data.MaterializedDataset:
+    """The columns plus ROW, materialised in the object store in `num_blocks()` blocks (see `read_with_ray`)."""
     if io_mode == "pandas":
         return _read_on_driver(source, columns)
-    return read_with_ray(source, columns, keep_blocks).materialize()
+    return read_with_ray(source, columns, block_bytes).materialize()
 
 
 def num_blocks() -> int:
@@ -41,29 +44,65 @@ def _read_on_driver(source: InputSource, columns: list[str]) -> ray.data.Materia
     return ray.data.from_arrow(slices)
 
 
-def read_with_ray(source: InputSource, columns: list[str], keep_blocks: bool = False) -> ray.data.Dataset:
-    """Ray's reader, its blocks numbered in file order (the numbering puts them in the object store), repartitioned
-    lazily into `num_blocks()`; `keep_blocks` (under --memory-limit): in the reader's blocks when there are more of
-    them, so no task ever holds more than a block of the reader's."""
+def read_with_ray(source: InputSource, columns: list[str], block_bytes: int | None = None) -> ray.data.Dataset:
+    """The input read by Ray tasks, every row numbered with its position in file order, repartitioned lazily into
+    `num_blocks()`; with `block_bytes` (under --memory-limit) in the read's blocks when there are more of them (a
+    Parquet row group read in slices of about that size), so no task ever holds more than one block."""
     path, filesystem = source.uri, None
     if not source.is_local:
         from src.bench.data.remote import arrow_filesystem
 
         filesystem, path = arrow_filesystem(source.uri)
+    schema = pa.schema([(c, arrow_type(source.schema[c])) for c in columns])  # the types read_arrow_table gives
     if source.format == "csv":
-        ds = ray.data.read_csv(path, filesystem=filesystem, **csv_options(source.schema, columns))
+        numbered = _numbered_csv(path, filesystem, source, columns, schema)
     else:
-        ds = ray.data.read_parquet(path, filesystem=filesystem, columns=columns)
-    ds.context.execution_options.preserve_order = True  # blocks come back in file order, so numbering is right
+        numbered = _numbered_parquet(path, filesystem, schema, block_bytes)
+    if block_bytes and len(numbered) >= num_blocks():
+        return ray.data.from_arrow_refs(numbered)
+    return ray.data.from_arrow_refs(numbered).repartition(num_blocks())
+
+
+def _numbered_csv(path, filesystem, source: InputSource, columns: list[str], schema: pa.Schema) -> list:
+    """Ray's read_csv (a file is one read task), its blocks numbered in file order."""
+    ds = ray.data.read_csv(path, filesystem=filesystem, **csv_options(source.schema, columns))
+    ds.context.execution_options.preserve_order = True  # files come back in order
     blocks = ds.to_arrow_refs()
     sizes = ray.get([_num_rows.remote(block) for block in blocks])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    schema = pa.schema([(c, arrow_type(source.schema[c])) for c in columns])  # the types read_arrow_table gives
     numbered = [_numbered.remote(block, int(start), schema) for block, start in zip(blocks, starts)]
     del blocks  # each block of the reader is freed once it is numbered
-    if keep_blocks and len(numbered) >= num_blocks():
-        return ray.data.from_arrow_refs(numbered)
-    return ray.data.from_arrow_refs(numbered).repartition(num_blocks())
+    return numbered
+
+
+def _numbered_parquet(path, filesystem, schema: pa.Schema, block_bytes: int | None) -> list:
+    """One Ray task per row group of the files in pyarrow's order (the reference's), each yielding its rows
+    numbered from the footers' counts: whole, or in slices of about `block_bytes` (uncompressed size)."""
+    import pyarrow.dataset as pads
+
+    dataset = pads.dataset(path, filesystem=filesystem, format="parquet")
+    readers, start = [], 0
+    for fragment in dataset.get_fragments():
+        fragment.ensure_complete_metadata()
+        for group in fragment.row_groups:
+            rows = group.num_rows
+            if block_bytes and group.total_byte_size > block_bytes:
+                rows = max(1, rows * block_bytes // group.total_byte_size)
+            readers.append(_read_row_group.remote(fragment.path, filesystem, group.id, start, schema, rows))
+            start += group.num_rows
+    numbered = [ref for reader in readers for ref in reader]
+    return numbered or [ray.put(_with_rows(schema.empty_table(), 0))]
+
+
+@ray.remote(num_returns="streaming")
+def _read_row_group(path: str, filesystem, group: int, start: int, schema: pa.Schema, batch_rows: int):
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path, filesystem=filesystem) as file:
+        for batch in file.iter_batches(batch_size=batch_rows, row_groups=[group], columns=schema.names):
+            table = pa.Table.from_batches([batch]).select(schema.names).cast(schema)
+            yield _with_rows(table, start)
+            start += table.num_rows
 
 
 @ray.remote
@@ -74,5 +113,8 @@ def _num_rows(block: pa.Table) -> int:
 @ray.remote
 def _numbered(block: pa.Table, start: int, schema: pa.Schema) -> pa.Table:
     """The block with the source's column types and its rows' file positions."""
-    block = block.select(schema.names).cast(schema)
-    return block.append_column(ROW, pa.array(np.arange(start, start + block.num_rows, dtype=np.int64)))
+    return _with_rows(block.select(schema.names).cast(schema), start)
+
+
+def _with_rows(table: pa.Table, start: int) -> pa.Table:
+    return table.append_column(ROW, pa.array(np.arange(start, start + table.num_rows, dtype=np.int64)))
