@@ -45,7 +45,7 @@ from src.bench.spec.plan import Step
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from src.bench.run.runner import Reference
+    from src.bench.run.reference import Reference
 
 log = logging.getLogger("prepbench")
 

@@ -8,8 +8,6 @@ output column; warm-ups are discarded; the output of the last repetition is comp
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import gc
 import logging
 import os
 import time
@@ -37,12 +35,13 @@ from src.bench.errors import (
     watch_interrupts,
 )
 from src.bench.registry import REFERENCE, create_engine, engine_version, facts
-from src.bench.run.consistency import compare_outputs, first_example, sample_rows
+from src.bench.run.consistency import compare_outputs, first_example
 from src.bench.run.engine import Engine
 from src.bench.run.facts import EngineOptions
 from src.bench.run.measure import ResourceSampler, summarize
 from src.bench.run.memory_estimate import needed_bytes, refusal
 from src.bench.run.memory_limit import enter_limit, format_size
+from src.bench.run.reference import Reference, checked_columns, compute_reference, needed_columns
 from src.bench.run.steps import apply_steps
 from src.bench.run.variants import STOCK, TUNED
 from src.bench.spec.operators import INTEGER, NUMERIC
@@ -262,7 +261,7 @@ def _memory_refusal(engine: Engine, source: InputSource, steps: list[Step], limi
     """Why an engine that holds everything in one process cannot run this input under --memory-limit."""
     if not limit or not engine.holds_everything_in_memory():
         return None
-    needed = needed_bytes(source, _needed_columns(steps), len(steps), engine.string_overhead_bytes)
+    needed = needed_bytes(source, needed_columns(steps), len(steps), engine.string_overhead_bytes)
     if needed is not None:
         log.info("%s: this input needs about %s in memory (estimate); the limit is %s", engine.name,
                  format_size(needed), format_size(limit))
@@ -317,7 +316,7 @@ def _fit_source(req: RunRequest, source: InputSource, steps: list[Step]) -> Inpu
     if not req.fit_input:
         return source
     fit_source = resolve_input(req.fit_input)
-    for column in _needed_columns(steps):
+    for column in needed_columns(steps):
         kind = fit_source.schema.get(column)
         if kind is None:
             raise UserError(f"--fit-input {req.fit_input} has no column '{column}', which the steps read from "
@@ -343,14 +342,9 @@ def _dataset_info(req: RunRequest, source: InputSource, fit_source: InputSource)
     return info
 
 
-def _needed_columns(steps: list[Step]) -> list[str]:
-    produced = set(output_columns(steps))
-    return list(dict.fromkeys(c for s in steps for c in s.input_cols if c not in produced))
-
-
 def _measure(engine: Engine, source: InputSource, fit_source: InputSource, steps: list[Step], req: RunRequest,
              record: dict, reference: Reference | None) -> None:
-    columns = _needed_columns(steps)
+    columns = needed_columns(steps)
     outputs = output_columns(steps)
     enter_limit()  # the engine and every process it starts live under --memory-limit from here on
     t0 = time.perf_counter()
@@ -452,31 +446,6 @@ def _note_lost_nodes(engine: Engine, record: dict[str, Any]) -> None:
         log.warning("%s", message)
 
 
-@dataclass
-class Reference:
-    """The numpy engine's outputs on the sampled rows, and how long computing them took."""
-
-    rows: int
-    sample: Any  # sorted row numbers, or None for all rows
-    outputs: dict[str, Any]
-    seconds: float
-
-
-def compute_reference(source: InputSource, fit_source: InputSource, steps: list[Step], limit: int) -> Reference:
-    """Run the oracle before the engine under test starts: a data problem (nulls where an operator cannot take
-    them, an all-null column) is then one clear error, and only the sampled rows stay in memory while the engine
-    is measured."""
-    t0 = time.perf_counter()
-    rows, outputs = reference_outputs(source, fit_source, steps, _needed_columns(steps), _checked_columns(steps),
-                                      limit)
-    log.info("%s reference computed in %.2f s", REFERENCE, time.perf_counter() - t0)
-    return Reference(rows, sample_rows(rows, limit), outputs, time.perf_counter() - t0)
-
-
-def _checked_columns(steps: list[Step]) -> list[str]:
-    return [c for s in steps if not s.implicit for c in s.output_cols]
-
-
 def _check(engine: Engine, steps: list[Step], result: Any, rows: int, reference: Reference | None) -> dict[str, Any]:
     """Compare the outputs of every explicit step with the numpy engine's, on a row sample for large data."""
     if reference is None:
@@ -487,7 +456,7 @@ def _check(engine: Engine, steps: list[Step], result: Any, rows: int, reference:
     kinds = {c: s.spec.output_kind for s in steps for c in s.output_cols}
     rtol = {c: s.spec.rtol for s in steps for c in s.output_cols}
     t0 = time.perf_counter()
-    got = engine.collect(result, _checked_columns(steps), reference.sample)
+    got = engine.collect(result, checked_columns(steps), reference.sample)
     verdict = compare_outputs(got, reference.outputs, kinds, rtol, reference.sample)
     rows_checked = rows if reference.sample is None else len(reference.sample)
     verdict.update(reference=REFERENCE, rows_checked=rows_checked, reference_seconds=reference.seconds,
@@ -497,85 +466,3 @@ def _check(engine: Engine, steps: list[Step], result: Any, rows: int, reference:
         log.warning("%s: output differs from the numpy reference in %s; first: %s", engine.name, ", ".join(bad),
                     first_example(verdict))
     return verdict
-
-
-def reference_outputs(source: InputSource, fit_source: InputSource, steps: list[Step], columns: list[str],
-                      wanted: list[str], limit: int) -> tuple[int, dict[str, Any]]:
-    """The reference engine's outputs of the same steps on the same inputs (the oracle): row count, sampled rows.
-    An input whose pipeline would need more than COLUMNWISE_BYTES in memory is computed one lineage of columns at
-    a time (`lineages`; a single lineage too, e.g. a text pipeline), keeping only the sampled rows of each after
-    its last fit, when its steps allow it."""
-    groups = lineages(steps, columns)
-    needed = needed_bytes(source, columns, len(steps)) if groups else None
-    if groups is None or needed is None or needed <= COLUMNWISE_BYTES:
-        return _reference_outputs(source, fit_source, steps, columns, wanted, limit)
-    log.info("%s reference: the pipeline needs about %s in memory (estimate), so it runs on %d group(s) of columns "
-             "one after the other, on the sampled rows only after the last fit", REFERENCE, format_size(needed),
-             len(groups))
-    rows, outputs = None, {}
-    for group in groups:
-        part = [_restricted(s, group) for s in steps if set(s.input_cols) & group]
-        group_rows, found = _reference_outputs(source, fit_source, part, [c for c in columns if c in group],
-                                               [c for c in wanted if c in group], limit, sample_early=True)
-        if rows is not None and group_rows != rows:
-            raise RuntimeError(f"the {REFERENCE} reference counted {group_rows} rows in one group of columns and "
-                               f"{rows} in another")
-        rows = group_rows
-        outputs.update(found)
-        gc.collect()
-    return rows, {c: outputs[c] for c in wanted}
-
-
-COLUMNWISE_BYTES = 2 * 2**30  # above this estimate the reference runs one lineage of columns at a time
-
-
-def lineages(steps: list[Step], columns: list[str]) -> list[set[str]] | None:
-    """The input columns and every column computed from them, in groups that no step mixes (each output of a step
-    comes from its input at the same position), in the order of `columns`; None when a step combines columns."""
-    parent: dict[str, str] = {c: c for c in columns}
-
-    def root(c: str) -> str:
-        while parent.setdefault(c, c) != c:
-            c = parent[c]
-        return c
-
-    for step in steps:
-        if step.spec.combines or len(step.input_cols) != len(step.output_cols):
-            return None
-        for i, o in zip(step.input_cols, step.output_cols):
-            parent[root(o)] = root(i)
-    groups: dict[str, set[str]] = {}
-    for c in [*columns, *output_columns(steps)]:
-        groups.setdefault(root(c), set()).add(c)
-    return list(groups.values())
-
-
-def _restricted(step: Step, group: set[str]) -> Step:
-    """The step on the columns of one group only."""
-    keep = [i for i, c in enumerate(step.input_cols) if c in group]
-    return dataclasses.replace(step, input_cols=tuple(step.input_cols[i] for i in keep),
-                               output_cols=tuple(step.output_cols[i] for i in keep),
-                               input_kinds=tuple(step.input_kinds[i] for i in keep))
-
-
-def _reference_outputs(source: InputSource, fit_source: InputSource, steps: list[Step], columns: list[str],
-                       wanted: list[str], limit: int, sample_early: bool = False) -> tuple[int, dict[str, Any]]:
-    """The reference's row count and sampled outputs. `sample_early`: every transform is row by row, so after the
-    last fit only the sampled rows go on (the fits still see every row)."""
-    ref = create_engine(REFERENCE, EngineOptions())
-    data = ref.load(source, columns)
-    last = max((i for i, s in enumerate(steps) if s.spec.stateful), default=-1)
-    if not sample_early or fit_source is not source or last < 0:
-        fit_data = data if fit_source is source else ref.load(fit_source, columns)
-        current, _ = apply_steps(ref, steps, fit_data, data)
-        rows = ref.count(current)
-        return rows, ref.collect(current, wanted, sample_rows(rows, limit))
-    current, _ = apply_steps(ref, steps[:last], data, data)
-    state = ref.fit(steps[last], current)
-    rows = ref.count(current)
-    sample = sample_rows(rows, limit)
-    if sample is not None:
-        current = current.take(sample)
-    current = ref.transform(steps[last], state, current)
-    current, _ = apply_steps(ref, steps[last + 1:], current, current)  # stateless
-    return rows, ref.collect(current, wanted, None)
