@@ -109,3 +109,56 @@ def test_an_engine_out_of_memory_under_the_limit_is_a_memory_limit_failure(error
 def test_a_run_within_the_limit_keeps_its_status() -> None:
     record = {"status": "ok", "consistency": {"verdict": "ok"}}
     assert verdict(record, {**LIMIT, "exceeded": False}) == {**record, "memory_limit": {**LIMIT, "exceeded": False}}
+
+
+def test_a_reference_too_big_for_the_machine_is_refused_before_it_runs(tmp_path: Path) -> None:
+    """The reference runs outside --memory-limit: its pipeline on the first rows, scaled, must fit in what the
+    machine has available, or the run is refused with the numbers (not left to the kernel's OOM killer)."""
+    from src.bench.run.reference_memory import SAMPLE_ROWS, reference_refusal
+    from src.bench.spec.plan import plan_pipeline
+
+    rows = 12 * SAMPLE_ROWS
+    path = tmp_path / "docs.parquet"
+    pq.write_table(pa.table({"text": [f"word{i % 97} Other TEXT {i}" for i in range(rows)]}), path,
+                   row_group_size=50_000)
+    source = resolve_input(str(path))
+    steps = plan_pipeline(["Tokenizer", "HashingTF", "IDF"], {}, source.schema)
+    message = reference_refusal(source, source, steps, available=2**20)
+    assert message.startswith("numpy reference: checking this run needs about ")
+    assert message.endswith(f"in memory (its pipeline on the first 20,000 rows, scaled to {rows:,}); this machine "
+                            "has 1 MiB available: use fewer rows")
+    assert reference_refusal(source, source, steps, available=2**40) is None
+    small = tmp_path / "small.parquet"
+    pq.write_table(pa.table({"text": ["a b"] * SAMPLE_ROWS}), small)
+    assert reference_refusal(resolve_input(str(small)), resolve_input(str(small)), steps, available=1) is None
+
+
+def test_the_reference_lineage_by_lineage_gives_what_it_gives_whole(tmp_path: Path, monkeypatch) -> None:
+    """Above COLUMNWISE_BYTES the reference runs one lineage at a time, on the sampled rows after the lineage's
+    last fit (from the start for a lineage without a fit, as Tokenizer -> HashingTF): the same outputs."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    import src.bench.run.reference as reference
+    from src.bench.data.generate import DatasetSpec, generate_table
+    from src.bench.run.reference import checked_columns, needed_columns, reference_outputs
+    from src.bench.spec.plan import plan_pipeline
+
+    path = tmp_path / "t.parquet"
+    spec = DatasetSpec(rows=3000, numeric=2, categorical=2, text=True, missing_rate=0.1, seed=5)
+    pq.write_table(generate_table(spec), path)
+    source = resolve_input(str(path))
+    operators = ["Imputer", "StandardScaler", "StringIndexer", "HashingTF"]
+    steps = plan_pipeline(operators, {"HashingTF": {"num_features": 64}}, source.schema)
+    args = (source, source, steps, needed_columns(steps), checked_columns(steps), 500)
+    whole = reference_outputs(*args)
+    monkeypatch.setattr(reference, "COLUMNWISE_BYTES", 0)
+    assert len(reference.columnwise_groups(source, steps, needed_columns(steps))) > 2
+    by_lineage = reference_outputs(*args)
+    assert whole[0] == by_lineage[0] == 3000 and whole[1].keys() == by_lineage[1].keys()
+    for column, values in whole[1].items():
+        got = by_lineage[1][column]
+        if sp.issparse(values):
+            assert (values != got).nnz == 0, column
+        else:
+            np.testing.assert_array_equal(np.asarray(values, dtype=object), np.asarray(got, dtype=object), column)

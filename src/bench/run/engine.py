@@ -118,6 +118,11 @@ class Engine(ABC):
         characters)."""
         return False
 
+    def held_bytes(self, data: Any, columns: list[str]) -> int | None:
+        """The bytes these columns of in-process data hold (the reference's memory check); None where the engine
+        cannot tell."""
+        return None
+
     def resource_pids(self) -> list[int]:
         """Processes outside this process's tree that do the engine's work (e.g. local cluster daemons)."""
         return []

@@ -58,16 +58,15 @@ def reference_outputs(source: InputSource, fit_source: InputSource, steps: list[
     An input whose pipeline would need more than COLUMNWISE_BYTES in memory is computed one lineage of columns at
     a time (`lineages`; a single lineage too, e.g. a text pipeline), keeping only the sampled rows of each after
     its last fit, when its steps allow it."""
-    groups = lineages(steps, columns)
-    needed = needed_bytes(source, columns, len(steps)) if groups else None
-    if groups is None or needed is None or needed <= COLUMNWISE_BYTES:
+    groups = columnwise_groups(source, steps, columns)
+    if groups is None:
         return _reference_outputs(source, fit_source, steps, columns, wanted, limit)
     log.info("%s reference: the pipeline needs about %s in memory (estimate), so it runs on %d group(s) of columns "
-             "one after the other, on the sampled rows only after the last fit", REFERENCE, format_size(needed),
-             len(groups))
+             "one after the other, on the sampled rows only after the last fit", REFERENCE,
+             format_size(needed_bytes(source, columns, len(steps))), len(groups))
     rows, outputs = None, {}
     for group in groups:
-        part = [_restricted(s, group) for s in steps if set(s.input_cols) & group]
+        part = group_steps(steps, group)
         group_rows, found = _reference_outputs(source, fit_source, part, [c for c in columns if c in group],
                                                [c for c in wanted if c in group], limit, sample_early=True)
         if rows is not None and group_rows != rows:
@@ -80,6 +79,19 @@ def reference_outputs(source: InputSource, fit_source: InputSource, steps: list[
 
 
 COLUMNWISE_BYTES = 2 * 2**30  # above this estimate the reference runs one lineage of columns at a time
+
+
+def columnwise_groups(source: InputSource, steps: list[Step], columns: list[str]) -> list[set[str]] | None:
+    """The lineages the reference runs one after the other, or None when it runs the pipeline whole (a step
+    combines columns, or the estimate is small)."""
+    groups = lineages(steps, columns)
+    needed = needed_bytes(source, columns, len(steps)) if groups else None
+    return None if groups is None or needed is None or needed <= COLUMNWISE_BYTES else groups
+
+
+def group_steps(steps: list[Step], group: set[str]) -> list[Step]:
+    """The steps that read a column of the group, each restricted to the group's columns."""
+    return [_restricted(s, group) for s in steps if set(s.input_cols) & group]
 
 
 def lineages(steps: list[Step], columns: list[str]) -> list[set[str]] | None:
@@ -114,21 +126,27 @@ def _restricted(step: Step, group: set[str]) -> Step:
 def _reference_outputs(source: InputSource, fit_source: InputSource, steps: list[Step], columns: list[str],
                        wanted: list[str], limit: int, sample_early: bool = False) -> tuple[int, dict[str, Any]]:
     """The reference's row count and sampled outputs. `sample_early`: every transform is row by row, so after the
-    last fit only the sampled rows go on (the fits still see every row)."""
+    last fit (from the start, without one) only the sampled rows go on; the fits still see every row."""
     ref = create_engine(REFERENCE, EngineOptions())
     data = ref.load(source, columns)
-    last = max((i for i, s in enumerate(steps) if s.spec.stateful), default=-1)
-    if not sample_early or fit_source is not source or last < 0:
+    last = last_fit(steps)
+    if not sample_early or fit_source is not source:
         fit_data = data if fit_source is source else ref.load(fit_source, columns)
         current, _ = apply_steps(ref, steps, fit_data, data)
         rows = ref.count(current)
         return rows, ref.collect(current, wanted, sample_rows(rows, limit))
-    current, _ = apply_steps(ref, steps[:last], data, data)
-    state = ref.fit(steps[last], current)
+    current, _ = apply_steps(ref, steps[:max(last, 0)], data, data)
+    state = ref.fit(steps[last], current) if last >= 0 else None
     rows = ref.count(current)
     sample = sample_rows(rows, limit)
     if sample is not None:
         current = current.take(sample)
-    current = ref.transform(steps[last], state, current)
+    if last >= 0:
+        current = ref.transform(steps[last], state, current)
     current, _ = apply_steps(ref, steps[last + 1:], current, current)  # stateless
     return rows, ref.collect(current, wanted, None)
+
+
+def last_fit(steps: list[Step]) -> int:
+    """The index of the last step that fits, -1 when none does."""
+    return max((i for i, s in enumerate(steps) if s.spec.stateful), default=-1)

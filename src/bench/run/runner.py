@@ -42,6 +42,7 @@ from src.bench.run.measure import ResourceSampler, summarize
 from src.bench.run.memory_estimate import needed_bytes, refusal
 from src.bench.run.memory_limit import enter_limit, format_size
 from src.bench.run.reference import Reference, checked_columns, compute_reference, needed_columns
+from src.bench.run.reference_memory import reference_refusal
 from src.bench.run.steps import apply_steps
 from src.bench.run.variants import STOCK, TUNED
 from src.bench.spec.operators import INTEGER, NUMERIC
@@ -194,9 +195,10 @@ def execute(req: RunRequest) -> RunOutcome:
     if variant != req.variant:
         log.info("%s has no tuned variant of %s: its stock implementation is its floor and runs", req.engine,
                  " or ".join(dict.fromkeys(s.name for s in steps)))
-    refused = _memory_refusal(engine, source, steps, req.memory_limit)
     # end to end, the numpy engine's written dataset is checked too: against its in-memory outputs
     checked_by_itself = req.engine == REFERENCE and not req.end_to_end
+    refused = _memory_refusal(engine, source, steps, req.memory_limit) or (
+        None if checked_by_itself else reference_refusal(source, fit_source, steps))
     reference = None if checked_by_itself or refused else compute_reference(source, fit_source, steps,
                                                                              req.check_rows)
     started = utc_now()

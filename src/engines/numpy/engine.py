@@ -16,7 +16,7 @@ from src.bench.run.engine import ROW_COLUMN, Engine
 from src.bench.run.memory_estimate import ARROW_STRING_OVERHEAD
 from src.engines.threads import limit_threads
 
-from .frame import Frame, canonical, from_arrow
+from .frame import Frame, canonical, from_arrow, held_bytes
 
 
 class NumpyEngine(Engine):
@@ -36,6 +36,9 @@ class NumpyEngine(Engine):
 
     def load(self, source: InputSource, columns: list[str]) -> Frame:
         return from_arrow(read_arrow_table(source, columns))
+
+    def held_bytes(self, data: Frame, columns: list[str]) -> int:
+        return sum(held_bytes(data[c]) for c in dict.fromkeys(columns))
 
     def count(self, data: Frame) -> int:
         return data.n_rows

@@ -40,6 +40,15 @@ def take_rows(column: Any, rows: np.ndarray) -> Any:
     return column[rows]  # scipy sparse
 
 
+def held_bytes(column: Any) -> int:
+    """The bytes one column's arrays hold (a CSR matrix: its values, column indices and row pointers)."""
+    if isinstance(column, (np.ndarray, pa.Array, pa.ChunkedArray)):
+        return column.nbytes
+    if isinstance(column, list):  # the sklearn engine's token lists: not measured
+        return 0
+    return column.data.nbytes + column.indices.nbytes + column.indptr.nbytes
+
+
 def from_arrow(table: pa.Table) -> Frame:
     """Numbers (integers and booleans too) become float64 ndarrays with NaN for null; strings stay Arrow."""
     columns: dict[str, Any] = {}
