@@ -160,6 +160,11 @@ def start_cluster() -> RayTestCluster:
         cluster = RayTestCluster(address, temp_root, head, worker, [head_log, worker_log])
         _wait_nodes(cluster, 2, deadline)
         return cluster
+    except Exception as exc:  # the nodes' own words on why, before their directory goes
+        tail = RayTestCluster(address, temp_root, head, worker, [head_log, worker_log]).logs_tail()
+        stop_processes([p for p in (worker, head) if p is not None])
+        remove_tree(temp_root)
+        raise RuntimeError(f"{exc}\n{tail}") from exc
     except BaseException:
         stop_processes([p for p in (worker, head) if p is not None])
         remove_tree(temp_root)
