@@ -75,6 +75,25 @@ def test_a_row_sample_is_collected_in_input_order(files) -> None:
             assert (sample[name] != whole[name][rows]).nnz == 0 and sample[name].shape[1] == whole[name].shape[1]
 
 
+def test_the_reader_takes_a_writers_directory_with_its_side_files(tmp_path) -> None:
+    """Spark's `out/`: part files in name order, and a `_SUCCESS` marker and `.crc` checksums Polars' directory
+    scan refused ("different file extensions"); only the parts are read, numbered in name order."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from src.bench.data.inputs import resolve_input
+
+    out = tmp_path / "out"
+    out.mkdir()
+    pq.write_table(pa.table({"num_0": [3.0, 4.0]}), out / "part-00001-a.snappy.parquet")
+    pq.write_table(pa.table({"num_0": [1.0, 2.0]}), out / "part-00000-a.snappy.parquet")
+    (out / "_SUCCESS").write_bytes(b"")
+    (out / ".part-00000-a.snappy.parquet.crc").write_bytes(b"\x00")
+    engine = polars_engine()
+    data = engine.read(resolve_input(str(out)), ["num_0"])
+    assert engine.collect(engine.materialize(data, ["num_0"]), ["num_0"], None)["num_0"].tolist() == [1, 2, 3, 4]
+
+
 def test_lowercase_is_str_lower_where_polars_differs() -> None:
     """Polars lowercases the letters Unicode 16 and 17 gave a lowercase (the reference's Python 3.11 does not);
     Final_Sigma and the special mappings go through str.lower as well, whatever Polars would do."""

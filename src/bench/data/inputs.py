@@ -78,6 +78,13 @@ def parquet_files(directory: Path):
     return (f for f in directory.rglob("*.parquet") if f.is_file() and not f.name.startswith(("_", ".")))
 
 
+def parquet_paths(source: InputSource) -> list[str]:
+    """A Parquet input's files in name order (the order every reader numbers rows in); a remote input as given.
+    Readers handed a whole directory would also take the files writers leave beside the data (`.crc`, `_SUCCESS`)."""
+    root = Path(source.uri)
+    return [source.uri] if not source.is_local or root.is_file() else sorted(str(f) for f in parquet_files(root))
+
+
 def _size(p: Path) -> int:
     if p.is_file():
         return p.stat().st_size

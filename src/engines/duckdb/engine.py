@@ -14,14 +14,13 @@ import os
 import platform
 import shutil
 import tempfile
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from src.bench.data.inputs import InputSource, parquet_files, read_arrow_table
+from src.bench.data.inputs import InputSource, parquet_paths, read_arrow_table
 from src.bench.data.vectors import to_csr
 from src.bench.errors import UserError
 from src.bench.run.engine import Engine
@@ -190,7 +189,7 @@ def _numbered_parquet_sql(source: InputSource) -> tuple[str, str]:
     in the whole input: the rows of the files before it (from their footers) plus its position in its file."""
     import pyarrow.parquet as pq
 
-    files = _parquet_files(source)
+    files = parquet_paths(source)
     starts, start = [], 0
     for file in files:
         starts.append(start)
@@ -200,17 +199,11 @@ def _numbered_parquet_sql(source: InputSource) -> tuple[str, str]:
     return reader, f"(CASE filename {cases} END + file_row_number)::BIGINT"
 
 
-def _parquet_files(source: InputSource) -> list[str]:
-    """The input's Parquet files in name order (the order every reader numbers rows in)."""
-    root = Path(source.uri)
-    return [source.uri] if not source.is_local or root.is_file() else sorted(str(f) for f in parquet_files(root))
-
-
 def _reader_sql(source: InputSource) -> str:
     """DuckDB's own reader of the input: read_parquet over its files in name order (the order every reader numbers
     rows in), or read_csv with its columns' types, an unquoted empty field null and a quoted one the empty string."""
     if source.format == "parquet":
-        return f"read_parquet([{', '.join(map(_literal, _parquet_files(source)))}])"
+        return f"read_parquet([{', '.join(map(_literal, parquet_paths(source)))}])"
     types = ", ".join(f"{_literal(c)}: {_literal(_sql_type(k))}" for c, k in source.schema.items())
     return (f"read_csv({_literal(source.uri)}, header = true, columns = {{{types}}}, allow_quoted_nulls = false, "
             "nullstr = '')")

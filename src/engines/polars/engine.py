@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from src.bench.data.inputs import InputSource, read_arrow_table
+from src.bench.data.inputs import InputSource, parquet_paths, read_arrow_table
 from src.bench.errors import UserError
 from src.bench.run.engine import ROW_COLUMN, Engine
 from src.bench.run.facts import EngineOptions
@@ -98,7 +98,7 @@ class PolarsEngine(Engine):
         if source.format == "csv":
             plan = pl.scan_csv(source.uri, infer_schema=False)  # text, typed below: no inference pass
         else:
-            plan = pl.scan_parquet(source.uri)
+            plan = pl.scan_parquet(parquet_paths(source))
         types = {c: pl.String if source.schema[c] == STRING else pl.Float64 for c in columns}
         plan = plan.select(pl.col(c).cast(t) for c, t in types.items()).with_row_index(ROW_COLUMN)
         return Table(plan, self.query_engine)
