@@ -3,7 +3,7 @@ pipeline on the input's first rows, the bytes it holds scaled to the input's row
 
 The reference runs outside --memory-limit (it is the oracle, not the engine under test). Without this check a
 pipeline too big for the machine went to the kernel's OOM killer, which picks a process machine-wide: TF-IDF of
-10 million 285-byte reviews held over 23 GiB in the reference (killed twice on a 24 GB machine).
+10 million 285-byte reviews held over 23 GiB in the reference (killed three times on a 24 GB machine).
 """
 
 from __future__ import annotations
