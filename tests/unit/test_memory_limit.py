@@ -136,8 +136,6 @@ def test_a_reference_too_big_for_the_machine_is_refused_before_it_runs(tmp_path:
 def test_the_reference_lineage_by_lineage_gives_what_it_gives_whole(tmp_path: Path, monkeypatch) -> None:
     """Above COLUMNWISE_BYTES the reference runs one lineage at a time, on the sampled rows after the lineage's
     last fit (from the start for a lineage without a fit, as Tokenizer -> HashingTF): the same outputs."""
-    import numpy as np
-    import scipy.sparse as sp
 
     import src.bench.run.reference as reference
     from src.bench.data.generate import DatasetSpec, generate_table
@@ -155,10 +153,47 @@ def test_the_reference_lineage_by_lineage_gives_what_it_gives_whole(tmp_path: Pa
     monkeypatch.setattr(reference, "COLUMNWISE_BYTES", 0)
     assert len(reference.columnwise_groups(source, steps, needed_columns(steps))) > 2
     by_lineage = reference_outputs(*args)
-    assert whole[0] == by_lineage[0] == 3000 and whole[1].keys() == by_lineage[1].keys()
-    for column, values in whole[1].items():
-        got = by_lineage[1][column]
+    assert_same_outputs(whole, by_lineage, 3000)
+
+
+def test_the_reference_streams_a_fit_in_row_chunks_to_the_same_outputs(tmp_path: Path, monkeypatch) -> None:
+    """A lineage whose every fit takes chunks (IDF's document frequencies add up) is fitted chunk by chunk, the
+    text's tokens and term counts built one chunk at a time: the same outputs as the whole pipeline."""
+
+    import src.bench.run.reference as reference
+    from src.bench.data.generate import DatasetSpec, generate_table
+    from src.bench.run.reference import checked_columns, needed_columns, reference_outputs
+    from src.bench.spec.plan import plan_pipeline
+    from src.engines.numpy.operators import idf
+
+    path = tmp_path / "t.parquet"
+    spec = DatasetSpec(rows=3000, numeric=1, categorical=0, text=True, missing_rate=0.1, seed=7)
+    pq.write_table(generate_table(spec), path)
+    source = resolve_input(str(path))
+    steps = plan_pipeline(["StandardScaler", "Tokenizer", "HashingTF", "IDF"],
+                          {"HashingTF": {"num_features": 256}, "IDF": {"min_doc_freq": 3}}, source.schema)
+    args = (source, source, steps, needed_columns(steps), checked_columns(steps), 500)
+    whole = reference_outputs(*args)
+    monkeypatch.setattr(reference, "COLUMNWISE_BYTES", 0)
+    monkeypatch.setattr(reference, "CHUNK_ROWS", 700)
+    chunk_rows = []
+    fit_chunks = idf.fit_chunks
+    monkeypatch.setattr(idf, "fit_chunks", lambda frames, step: fit_chunks(
+        (chunk_rows.append(f.n_rows) or f for f in frames), step))
+    streamed = reference_outputs(*args)
+    assert chunk_rows == [700, 700, 700, 700, 200]
+    assert_same_outputs(whole, streamed, 3000)
+
+
+def assert_same_outputs(expected: tuple, got: tuple, rows: int) -> None:
+    """Two references' (row count, sampled outputs) are equal, value for value."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    assert expected[0] == got[0] == rows and expected[1].keys() == got[1].keys()
+    for column, values in expected[1].items():
         if sp.issparse(values):
-            assert (values != got).nnz == 0, column
+            assert (values != got[1][column]).nnz == 0, column
         else:
-            np.testing.assert_array_equal(np.asarray(values, dtype=object), np.asarray(got, dtype=object), column)
+            np.testing.assert_array_equal(np.asarray(values, dtype=object), np.asarray(got[1][column], dtype=object),
+                                          column)

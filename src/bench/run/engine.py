@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from src.bench.data.inputs import InputSource
@@ -156,6 +157,14 @@ class Engine(ABC):
 
     def fit(self, step: Step, data: Any) -> Any:
         return self.operator(step.name).fit(data, step)
+
+    def fits_in_chunks(self, step: Step) -> bool:
+        """Whether the operator's fit also takes its rows in chunks (`fit_chunks(chunks, step)` in its module),
+        so that a caller can stream an input too big to hold."""
+        return hasattr(self.operator(step.name), "fit_chunks")
+
+    def fit_chunks(self, step: Step, chunks: Iterable[Any]) -> Any:
+        return self.operator(step.name).fit_chunks(chunks, step)
 
     def transform(self, step: Step, state: Any, data: Any) -> Any:
         return self.operator(step.name).transform(data, state, step)

@@ -7,12 +7,16 @@ import dataclasses
 import gc
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from src.bench.data.inputs import InputSource
 from src.bench.registry import REFERENCE, create_engine
 from src.bench.run.consistency import sample_rows
+from src.bench.run.engine import Engine
 from src.bench.run.facts import EngineOptions
 from src.bench.run.memory_estimate import needed_bytes
 from src.bench.run.memory_limit import format_size
@@ -126,7 +130,8 @@ def _restricted(step: Step, group: set[str]) -> Step:
 def _reference_outputs(source: InputSource, fit_source: InputSource, steps: list[Step], columns: list[str],
                        wanted: list[str], limit: int, sample_early: bool = False) -> tuple[int, dict[str, Any]]:
     """The reference's row count and sampled outputs. `sample_early`: every transform is row by row, so after the
-    last fit (from the start, without one) only the sampled rows go on; the fits still see every row."""
+    last fit (from the start, without one) only the sampled rows go on; the fits still see every row, chunk by
+    chunk when every fit of the steps can (`streams`)."""
     ref = create_engine(REFERENCE, EngineOptions())
     data = ref.load(source, columns)
     last = last_fit(steps)
@@ -135,6 +140,14 @@ def _reference_outputs(source: InputSource, fit_source: InputSource, steps: list
         current, _ = apply_steps(ref, steps, fit_data, data)
         rows = ref.count(current)
         return rows, ref.collect(current, wanted, sample_rows(rows, limit))
+    if streams(ref, steps):
+        states = fitted_in_chunks(ref, steps, data)
+        rows = ref.count(data)
+        sample = sample_rows(rows, limit)
+        current = data if sample is None else data.take(sample)
+        for step, state in zip(steps, states):
+            current = ref.transform(step, state, current)
+        return rows, ref.collect(current, wanted, None)
     current, _ = apply_steps(ref, steps[:max(last, 0)], data, data)
     state = ref.fit(steps[last], current) if last >= 0 else None
     rows = ref.count(current)
@@ -145,6 +158,34 @@ def _reference_outputs(source: InputSource, fit_source: InputSource, steps: list
         current = ref.transform(steps[last], state, current)
     current, _ = apply_steps(ref, steps[last + 1:], current, current)  # stateless
     return rows, ref.collect(current, wanted, None)
+
+
+CHUNK_ROWS = 500_000  # the rows a streamed fit takes at a time
+
+
+def streams(ref: Engine, steps: list[Step]) -> bool:
+    """Whether the lineage's fits run chunk by chunk, holding only the inputs and one chunk's intermediate
+    columns (TF-IDF of 10M reviews: the text, not its tokens and term counts): every fit of it can."""
+    fits = [s for s in steps if s.spec.stateful]
+    return bool(fits) and all(ref.fits_in_chunks(s) for s in fits)
+
+
+def fitted_in_chunks(ref: Engine, steps: list[Step], data: Any) -> list[Any]:
+    """Each step's state (None for a stateless one), its fit fed the rows chunk by chunk as the steps before it
+    leave them: one pass over the input per fit."""
+    states: list[Any] = []
+    for i, step in enumerate(steps):
+        states.append(ref.fit_chunks(step, _chunks(ref, steps[:i], states, data)) if step.spec.stateful else None)
+    return states
+
+
+def _chunks(ref: Engine, steps: list[Step], states: list[Any], data: Any) -> Iterator[Any]:
+    rows = ref.count(data)
+    for start in range(0, rows, CHUNK_ROWS):
+        chunk = data.take(np.arange(start, min(start + CHUNK_ROWS, rows)))
+        for step, state in zip(steps, states):
+            chunk = ref.transform(step, state, chunk)
+        yield chunk
 
 
 def last_fit(steps: list[Step]) -> int:

@@ -16,7 +16,14 @@ from src.bench.data.inputs import InputSource, resolve_input
 from src.bench.registry import REFERENCE, create_engine
 from src.bench.run.facts import EngineOptions
 from src.bench.run.memory_limit import format_size
-from src.bench.run.reference import columnwise_groups, group_steps, last_fit, needed_columns
+from src.bench.run.reference import (
+    CHUNK_ROWS,
+    columnwise_groups,
+    group_steps,
+    last_fit,
+    needed_columns,
+    streams,
+)
 from src.bench.run.steps import apply_steps
 from src.bench.spec.plan import Step
 
@@ -34,11 +41,9 @@ def reference_refusal(source: InputSource, fit_source: InputSource, steps: list[
     rows = _parquet_rows(source)
     if rows is None or rows <= 10 * SAMPLE_ROWS:
         return None
-    columns = needed_columns(steps)
-    per_row = _held_bytes_per_row(source, steps, columns, whole=fit_source is not source)
-    if per_row is None:
+    needed = _needed_bytes(source, steps, needed_columns(steps), rows, whole=fit_source is not source)
+    if needed is None:
         return None
-    needed = int(per_row * rows * HEADROOM)
     if available is None:
         import psutil
 
@@ -60,9 +65,10 @@ def _parquet_rows(source: InputSource) -> int | None:
     return pads.dataset(source.uri, format="parquet").count_rows()
 
 
-def _held_bytes_per_row(source: InputSource, steps: list[Step], columns: list[str], whole: bool) -> float | None:
-    """What the reference holds at its peak per input row, as `reference_outputs` computes: the whole pipeline's
-    columns, or, lineage by lineage, a lineage's inputs and the outputs its last fit needs."""
+def _needed_bytes(source: InputSource, steps: list[Step], columns: list[str], rows: int, whole: bool) -> int | None:
+    """What the reference needs at its peak, as `reference_outputs` computes: the whole pipeline's columns or,
+    lineage by lineage, a lineage's inputs and the outputs its last fit needs, or, where its fits stream, its
+    inputs and one chunk of everything; all times HEADROOM."""
     import pyarrow.dataset as pads
     import pyarrow.parquet as pq
 
@@ -77,13 +83,23 @@ def _held_bytes_per_row(source: InputSource, steps: list[Step], columns: list[st
         except Exception as exc:  # the reference itself will say what is wrong with the data, in full
             log.debug("the reference's sample run failed (%s): memory not estimated", exc)
             return None
+    per_row = 1 / max(head.num_rows, 1)
     groups = None if whole else columnwise_groups(source, steps, columns)
     if groups is None:
         held = ref.held_bytes(frame, [*columns, *(c for s in steps for c in s.output_cols)])
-    else:
-        each = [ref.held_bytes(frame, _held_by(group_steps(steps, group), group, columns)) for group in groups]
-        held = None if None in each else max(each)
-    return None if held is None else held / max(head.num_rows, 1)
+        return None if held is None else int(held * per_row * rows * HEADROOM)
+    each = []
+    for group in groups:
+        part = group_steps(steps, group)
+        if streams(ref, part):
+            inputs = ref.held_bytes(frame, [c for c in columns if c in group])
+            chunk = ref.held_bytes(frame, [*group])
+            held = None if None in (inputs, chunk) else inputs * rows + chunk * min(rows, CHUNK_ROWS)
+        else:
+            held = ref.held_bytes(frame, _held_by(part, group, columns))
+            held = None if held is None else held * rows
+        each.append(held)
+    return None if None in each else int(max(each) * per_row * HEADROOM)
 
 
 def _held_by(steps: list[Step], group: set[str], columns: list[str]) -> list[str]:
