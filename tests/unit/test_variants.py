@@ -14,7 +14,7 @@ from src.bench.spec.operators import OPERATORS
 TUNED = {  # the operators with a tuned module, by engine (docs/operators.md says why the others have none)
     "spark": {"StandardScaler", "MinMaxScaler", "Imputer", "StringIndexer", "OneHotEncoder", "Tokenizer", "HashingTF",
               "IDF"},
-    "ray": {"StandardScaler", "MinMaxScaler", "Imputer", "Tokenizer"},
+    "ray": {"StandardScaler", "MinMaxScaler", "Imputer", "StringIndexer", "OneHotEncoder", "Tokenizer"},
 }
 
 

@@ -1,39 +1,52 @@
-"""OneHotEncoder: a K-wide 0/1 sparse vector over the sorted distinct non-null training values; unseen or null -> zeros.
+"""OneHotEncoder: Ray's own OneHotEncoder, one per column, with StringIndexer's null adapter and a sparse output
+(native+adapter); unseen or null -> zeros.
 
-custom: Ray's OneHotEncoder refuses a null at fit and at transform ("Unable to fit column because it contains
-null values"), and categorical columns may hold nulls; its output is also a dense fixed_size_list<uint8>[K] per
-row, K bytes a row before any conversion to sparse. So the K categories come from StringIndexer's aggregate
-(string_indexer.py: code point order for strings, numeric order for integer and boolean columns and for
-StringIndexer's index columns; null never a category, so not counted in K), and an Arrow `map_batches` places
-each row with `pc.index_in` and writes the sparse vector struct directly: null and unseen rows are empty.
+Ray's OneHotEncoder fits as its OrdinalEncoder does (pandas `value_counts` per block, the distinct values numbered
+in Python's `sorted` order: code point order for strings, numeric for integer, boolean and index columns). Its
+Arrow transform places each value with `pc.index_in` and writes a dense rows x K uint8 matrix per batch, a
+`fixed_size_list<uint8>[K]` per row, all zeros for an unseen value. It refuses a null (or NaN) at fit and at
+transform, cannot write K = 0 (an Arrow fixed-size list needs a size above 0), and its dense rows are not the
+canonical sparse vector.
+
+The adapter: the fit and the null fill of StringIndexer's adapter (string_indexer.py: each encoder fitted on its
+column's non-null rows, so null is not counted in K; null and NaN replaced by a sentinel above every category,
+which Ray encodes as unseen: all zeros). After each column's Ray transform an Arrow `map_batches` (fused with it)
+turns each dense row into the sparse vector struct (src/bench/data/vectors.py) with its 1 where Ray put it, so a
+batch holds one column's dense rows at a time. A column whose fitted rows are all null skips Ray's transform and
+gets zero-width rows. Memory: Ray's dense batch is rows x K bytes, a whole block by default: at K = 10,000 a
+2.5e6-row block (1e7 rows on two CPUs) is 25 GB, more than this machine has.
 """
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+from ray.data.preprocessors import OneHotEncoder
 
 from src.bench.data.vectors import vector_array
 
 from ..vectors import map_columns
-from .string_indexer import fit_categories, positions
+from .string_indexer import fill_nulls, fit_encoders
 
-IMPLEMENTATION = "custom"
+IMPLEMENTATION = "native+adapter"
 
 
 def fit(ds, step):
-    return fit_categories(ds, step)
+    return fit_encoders(ds, step, OneHotEncoder)
 
 
-def transform(ds, state, step):
-    return map_columns(ds, step.input_cols, step.output_cols, _encode, state)
+def transform(ds, fitted, step):
+    ds = fill_nulls(ds, fitted, step)
+    for out, (encoder, _, width) in zip(step.output_cols, fitted):
+        if width:  # Ray's OneHotEncoder cannot write K = 0
+            ds = encoder.transform(ds)
+        ds = map_columns(ds, [out], [out], _sparse, [width])  # sparse before the next column's dense batch
+    return ds
 
 
-def _encode(column: pa.ChunkedArray, categories: pa.Array | None) -> pa.StructArray:
-    position = positions(column, categories).fill_null(-1).to_numpy()
-    return _one_hot(position, 0 if categories is None else len(categories))
-
-
-def _one_hot(position: np.ndarray, width: int) -> pa.StructArray:
-    """Rows with a 1.0 at `position`, or empty where the position is -1."""
-    seen = position >= 0
-    offsets = np.concatenate([[0], np.cumsum(seen)])
-    return vector_array(offsets, position[seen], np.ones(int(seen.sum())), width)
+def _sparse(column: pa.ChunkedArray, width: int) -> pa.StructArray:
+    """Ray's dense 0/1 rows as sparse vectors (each row holds at most one 1); width 0: empty rows."""
+    n = len(column)
+    if not width:
+        return vector_array(np.zeros(n + 1), np.zeros(0), np.zeros(0), 0)
+    rows, cols = np.nonzero(pc.list_flatten(column).to_numpy().reshape(n, width))
+    return vector_array(np.searchsorted(rows, np.arange(n + 1)), cols, np.ones(len(cols)), width)
