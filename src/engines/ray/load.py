@@ -8,14 +8,21 @@ and `collect` sorts by it. Two ways in:
   its rows from the footers' counts. Ray Data's read_parquet (2.60) bin-packs row groups into read tasks out of
   file order even with preserve_order (10M rows in 11 row groups came back starting at row group 7), so its
   blocks cannot be numbered by their order; the tasks read the row groups with pyarrow, as its reader does.
+  Under --memory-limit the same reads are a lazy Ray Data datasource (`NumberedParquet`), streamed.
 Either way the data ends up in a few blocks per CPU, so every operator runs in parallel, never on one block.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
+from typing import NamedTuple
+
 import numpy as np
 import pyarrow as pa
 import ray
+from ray.data.block import BlockMetadata
+from ray.data.datasource import Datasource, ReadTask
 
 from src.bench.data.inputs import InputSource, arrow_type, csv_options, read_arrow_table
 
@@ -46,8 +53,10 @@ def _read_on_driver(source: InputSource, columns: list[str]) -> ray.data.Materia
 
 def read_with_ray(source: InputSource, columns: list[str], block_bytes: int | None = None) -> ray.data.Dataset:
     """The input read by Ray tasks, every row numbered with its position in file order, repartitioned lazily into
-    `num_blocks()`; with `block_bytes` (under --memory-limit) in the read's blocks when there are more of them (a
-    Parquet row group read in slices of about that size), so no task ever holds more than one block."""
+    `num_blocks()`. With `block_bytes` (under --memory-limit) a Parquet input is a lazy read instead, each row
+    group read in slices of about that size, which Ray Data's executor streams through the pipeline with its
+    backpressure: collecting every block first put the whole input into the object store (26M rows under 2 GiB
+    were killed in the read)."""
     path, filesystem = source.uri, None
     if not source.is_local:
         from src.bench.data.remote import arrow_filesystem
@@ -56,8 +65,12 @@ def read_with_ray(source: InputSource, columns: list[str], block_bytes: int | No
     schema = pa.schema([(c, arrow_type(source.schema[c])) for c in columns])  # the types read_arrow_table gives
     if source.format == "csv":
         numbered = _numbered_csv(path, filesystem, source, columns, schema)
+    elif block_bytes:
+        return ray.data.read_datasource(NumberedParquet(path, filesystem, schema, block_bytes))
     else:
-        numbered = _numbered_parquet(path, filesystem, schema, block_bytes)
+        numbered = [ref for piece in _row_groups(path, filesystem, None)
+                    for ref in _read_row_group.remote(filesystem, schema, piece)]
+        numbered = numbered or [ray.put(_with_rows(schema.empty_table(), 0))]
     if block_bytes and len(numbered) >= num_blocks():
         return ray.data.from_arrow_refs(numbered)
     return ray.data.from_arrow_refs(numbered).repartition(num_blocks())
@@ -75,34 +88,69 @@ def _numbered_csv(path, filesystem, source: InputSource, columns: list[str], sch
     return numbered
 
 
-def _numbered_parquet(path, filesystem, schema: pa.Schema, block_bytes: int | None) -> list:
-    """One Ray task per row group of the files in pyarrow's order (the reference's), each yielding its rows
-    numbered from the footers' counts: whole, or in slices of about `block_bytes` (uncompressed size)."""
+class RowGroup(NamedTuple):
+    """A slice of the input to read: one Parquet row group, its first row's position in the input, how many rows
+    each table read from it holds, and its uncompressed size."""
+
+    path: str
+    group: int
+    start: int
+    rows: int
+    batch_rows: int
+    size_bytes: int
+
+
+def _row_groups(path, filesystem, block_bytes: int | None) -> list[RowGroup]:
+    """Every row group of the files in pyarrow's order (the reference's), numbered from the footers' counts, read
+    whole or in slices of about `block_bytes` (uncompressed size)."""
     import pyarrow.dataset as pads
 
     dataset = pads.dataset(path, filesystem=filesystem, format="parquet")
-    readers, start = [], 0
+    pieces, start = [], 0
     for fragment in dataset.get_fragments():
         fragment.ensure_complete_metadata()
         for group in fragment.row_groups:
             rows = group.num_rows
             if block_bytes and group.total_byte_size > block_bytes:
                 rows = max(1, rows * block_bytes // group.total_byte_size)
-            readers.append(_read_row_group.remote(fragment.path, filesystem, group.id, start, schema, rows))
+            pieces.append(RowGroup(fragment.path, group.id, start, group.num_rows, rows, group.total_byte_size))
             start += group.num_rows
-    numbered = [ref for reader in readers for ref in reader]
-    return numbered or [ray.put(_with_rows(schema.empty_table(), 0))]
+    return pieces
 
 
-@ray.remote(num_returns="streaming")
-def _read_row_group(path: str, filesystem, group: int, start: int, schema: pa.Schema, batch_rows: int):
+def _row_group_tables(filesystem, schema: pa.Schema, piece: RowGroup) -> Iterator[pa.Table]:
     import pyarrow.parquet as pq
 
-    with pq.ParquetFile(path, filesystem=filesystem) as file:
-        for batch in file.iter_batches(batch_size=batch_rows, row_groups=[group], columns=schema.names):
+    start = piece.start
+    with pq.ParquetFile(piece.path, filesystem=filesystem) as file:
+        for batch in file.iter_batches(batch_size=piece.batch_rows, row_groups=[piece.group], columns=schema.names):
             table = pa.Table.from_batches([batch]).select(schema.names).cast(schema)
             yield _with_rows(table, start)
             start += table.num_rows
+
+
+@ray.remote(num_returns="streaming")
+def _read_row_group(filesystem, schema: pa.Schema, piece: RowGroup):
+    yield from _row_group_tables(filesystem, schema, piece)
+
+
+class NumberedParquet(Datasource):
+    """The Parquet row groups as Ray Data read tasks whose tables carry their rows' positions."""
+
+    def __init__(self, path, filesystem, schema: pa.Schema, block_bytes: int) -> None:
+        super().__init__()
+        self._filesystem, self._schema = filesystem, schema
+        self._pieces = _row_groups(path, filesystem, block_bytes)
+
+    def estimate_inmemory_data_size(self) -> int:
+        return sum(piece.size_bytes for piece in self._pieces)
+
+    def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
+                       data_context=None) -> list[ReadTask]:
+        return [ReadTask(partial(_row_group_tables, self._filesystem, self._schema, piece),
+                         BlockMetadata(num_rows=piece.rows, size_bytes=piece.size_bytes, input_files=[piece.path],
+                                       exec_stats=None), schema=_with_rows(self._schema.empty_table(), 0).schema)
+                for piece in self._pieces]
 
 
 @ray.remote
