@@ -14,9 +14,10 @@ which Ray encodes as unseen: all zeros). After each column's Ray transform an Ar
 turns each dense row into the sparse vector struct (src/bench/data/vectors.py) with its 1 where Ray put it, so a
 batch holds one column's dense rows at a time. A column whose fitted rows are all null skips Ray's transform and
 gets zero-width rows. Memory: Ray's dense batch is rows x K bytes, a whole block by default (at K = 10,000 a
-2.5e6-row block is 25 GB), so above LARGE_K its transform is given batches of DENSE_BATCH_BYTES, as a user of
-Ray's encoder at a large K must; up to LARGE_K a dense row is no bigger than a wide table's own row and Ray's
-whole-block batches stay (smaller batches cost a small K about 0.2 s in 0.9 at 1e6 rows, benchmarks/overhead.py).
+2.5e6-row block is 25 GB), so its transform is given batches of at most DENSE_BATCH_BYTES, as a user of Ray's
+encoder at a large K must (and of at most MAX_BATCH_ROWS, so that a small K splits blocks instead of bundling
+them). At K = 20 and 1e6 rows the bound cost nothing measurable: 0.93 s with it, 0.92 s with whole blocks
+(benchmarks/overhead.py, 31 pairs each).
 """
 
 import numpy as np
@@ -30,8 +31,8 @@ from ..vectors import map_columns
 from .string_indexer import fill_nulls, fit_encoders
 
 IMPLEMENTATION = "native+adapter"
-DENSE_BATCH_BYTES = 64 * 2**20  # of Ray's dense one-hot rows per batch (K bytes a row) above LARGE_K
-LARGE_K = 1024
+DENSE_BATCH_BYTES = 64 * 2**20  # of Ray's dense one-hot rows per batch (K bytes a row)
+MAX_BATCH_ROWS = 65_536
 
 
 def fit(ds, step):
@@ -42,7 +43,7 @@ def transform(ds, fitted, step):
     ds = fill_nulls(ds, fitted, step)
     for out, (encoder, _, width) in zip(step.output_cols, fitted):
         if width:  # Ray's OneHotEncoder cannot write K = 0
-            ds = encoder.transform(ds, batch_size=DENSE_BATCH_BYTES // width if width > LARGE_K else None)
+            ds = encoder.transform(ds, batch_size=max(1, min(DENSE_BATCH_BYTES // width, MAX_BATCH_ROWS)))
         ds = map_columns(ds, [out], [out], _sparse, [width])  # sparse before the next column's dense batch
     return ds
 
