@@ -152,9 +152,10 @@ class NumberedParquet(Datasource):
 
     def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
                        data_context=None) -> list[ReadTask]:
+        numbered = _with_rows(self._schema.empty_table(), 0).schema
         return [ReadTask(partial(_row_group_tables, self._filesystem, self._schema, piece),
                          BlockMetadata(num_rows=piece.rows, size_bytes=piece.size_bytes, input_files=[piece.path],
-                                       exec_stats=None), schema=_with_rows(self._schema.empty_table(), 0).schema)
+                                       exec_stats=None), schema=numbered)
                 for piece in self._pieces]
 
 
