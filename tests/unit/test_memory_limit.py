@@ -69,6 +69,25 @@ def test_parquet_estimate_counts_numbers_and_strings(tmp_path: Path) -> None:
     assert (NumpyEngine.string_overhead_bytes, SklearnEngine.string_overhead_bytes) == (4, 57)
 
 
+def test_the_engines_own_sample_sees_what_the_input_size_cannot(tmp_path: Path) -> None:
+    """TF-IDF holds token lists and count vectors many times its text: the estimate from the input's metadata is
+    a fraction of what the numpy and scikit-learn engines hold, which their own run on the first rows measures
+    (scikit-learn's tokens are Python objects, counted), scaled to the input's rows with ENGINE_HEADROOM."""
+    from src.bench.run.reference_memory import ENGINE_HEADROOM, SAMPLE_ROWS, engine_need
+    from src.bench.spec.plan import plan_pipeline
+
+    rows, words = 4 * SAMPLE_ROWS, " ".join(f"w{i}" for i in range(30))
+    pq.write_table(pa.table({"text": [f"{words} {i}" for i in range(rows)]}), tmp_path / "docs.parquet")
+    source = resolve_input(str(tmp_path / "docs.parquet"))
+    steps = plan_pipeline(["Tokenizer", "HashingTF", "IDF"], {}, source.schema)
+    tokens = rows * 31
+    # numpy: the text, the tokens as one Arrow list array (4-byte offsets), TF and IDF as CSR (8+4 bytes per term)
+    held = rows * (len(words) + 6 + 4) + tokens * (3 + 4) + rows * 4 + 2 * (tokens * 12 + (rows + 1) * 4)
+    assert engine_need("numpy", source, steps) == pytest.approx(held * ENGINE_HEADROOM, rel=0.05)
+    assert engine_need("numpy", source, steps) > 2 * needed_bytes(source, ["text"], 3, ARROW_STRING_OVERHEAD)
+    assert engine_need("sklearn", source, steps) > 2 * engine_need("numpy", source, steps)
+
+
 def test_csv_estimate_is_its_share_of_the_file() -> None:
     source = resolve_input(str(SAMPLE))
     share = 2 / len(source.schema)

@@ -1,5 +1,7 @@
-"""Whether the numpy reference of a run fits in this machine's memory, found before it runs: the reference's own
-pipeline on the input's first rows, the bytes it holds scaled to the input's rows.
+"""Memory needs measured on the input's first rows: a pipeline run on them, the bytes it holds scaled to the
+input's rows. Whether the numpy reference of a run fits in this machine's memory, found before it runs; and what
+an in-process engine (numpy, scikit-learn) holds, beside the estimate from the input's metadata alone, which
+cannot see a step that outgrows its input (TF-IDF's token lists and count vectors).
 
 The reference runs outside --memory-limit (it is the oracle, not the engine under test). Without this check a
 pipeline too big for the machine went to the kernel's OOM killer, which picks a process machine-wide: TF-IDF of
@@ -32,6 +34,8 @@ log = logging.getLogger("prepbench")
 SAMPLE_ROWS = 20_000  # the first rows the reference's pipeline runs on to measure what it holds per row
 HEADROOM = 3.0  # what building the outputs holds on top of them (HashingTF's CSR: codes, indices, ones, a sort):
 #                 TF-IDF of 10M reviews went over 23 GiB where what it holds (text, tokens, counts) is 9.3 GiB
+ENGINE_HEADROOM = 1.6  # the numpy engine's measured peak over the bytes it holds at the end, end to end at 1e7
+#                        rows: 1.35 on the ctr workload (14.1 GiB RSS), over 1.5 on reviews (killed at 18 GiB)
 
 
 def reference_refusal(source: InputSource, fit_source: InputSource, steps: list[Step],
@@ -41,7 +45,8 @@ def reference_refusal(source: InputSource, fit_source: InputSource, steps: list[
     rows = _parquet_rows(source)
     if rows is None or rows <= 10 * SAMPLE_ROWS:
         return None
-    needed = _needed_bytes(source, steps, needed_columns(steps), rows, whole=fit_source is not source)
+    needed = _needed_bytes(REFERENCE, source, steps, needed_columns(steps), rows, fit_source is not source,
+                           HEADROOM)
     if needed is None:
         return None
     if available is None:
@@ -57,6 +62,15 @@ def reference_refusal(source: InputSource, fit_source: InputSource, steps: list[
             "available: use fewer rows")
 
 
+def engine_need(engine: str, source: InputSource, steps: list[Step]) -> int | None:
+    """What an engine that holds every column in its process needs for the whole pipeline, measured on its own
+    run of the first rows (ENGINE_HEADROOM included); None when it cannot be told (not a local Parquet input, or an
+    engine whose held bytes cannot be measured)."""
+    rows = _parquet_rows(source)
+    return None if rows is None else _needed_bytes(engine, source, steps, needed_columns(steps), rows, True,
+                                                       ENGINE_HEADROOM)
+
+
 def _parquet_rows(source: InputSource) -> int | None:
     if not source.is_local or source.format != "parquet":
         return None
@@ -65,10 +79,11 @@ def _parquet_rows(source: InputSource) -> int | None:
     return pads.dataset(source.uri, format="parquet").count_rows()
 
 
-def _needed_bytes(source: InputSource, steps: list[Step], columns: list[str], rows: int, whole: bool) -> int | None:
-    """What the reference needs at its peak, as `reference_outputs` computes: the whole pipeline's columns or,
+def _needed_bytes(engine: str, source: InputSource, steps: list[Step], columns: list[str], rows: int,
+                  whole: bool, headroom: float) -> int | None:
+    """What `engine` needs at its peak: the whole pipeline's columns (`whole`) or, as `reference_outputs` computes,
     lineage by lineage, a lineage's inputs and the outputs its last fit needs, or, where its fits stream, its
-    inputs and one chunk of everything; all times HEADROOM."""
+    inputs and one chunk of everything; all times `headroom`."""
     import pyarrow.dataset as pads
     import pyarrow.parquet as pq
 
@@ -76,30 +91,30 @@ def _needed_bytes(source: InputSource, steps: list[Step], columns: list[str], ro
     with tempfile.TemporaryDirectory(prefix="prepbench-sample-") as tmp:
         path = Path(tmp) / "head.parquet"
         pq.write_table(head, path)
-        ref = create_engine(REFERENCE, EngineOptions())
+        sampler = create_engine(engine, EngineOptions())
         try:
-            data = ref.load(resolve_input(str(path)), columns)
-            frame, _ = apply_steps(ref, steps, data, data)
-        except Exception as exc:  # the reference itself will say what is wrong with the data, in full
-            log.debug("the reference's sample run failed (%s): memory not estimated", exc)
+            data = sampler.load(resolve_input(str(path)), columns)
+            frame, _ = apply_steps(sampler, steps, data, data)
+        except Exception as exc:  # the run itself will say what is wrong with the data, in full
+            log.debug("%s's sample run failed (%s): memory not estimated", engine, exc)
             return None
     per_row = 1 / max(head.num_rows, 1)
     groups = None if whole else columnwise_groups(source, steps, columns)
     if groups is None:
-        held = ref.held_bytes(frame, [*columns, *(c for s in steps for c in s.output_cols)])
-        return None if held is None else int(held * per_row * rows * HEADROOM)
+        held = sampler.held_bytes(frame, [*columns, *(c for s in steps for c in s.output_cols)])
+        return None if held is None else int(held * per_row * rows * headroom)
     each = []
     for group in groups:
         part = group_steps(steps, group)
-        if streams(ref, part):
-            inputs = ref.held_bytes(frame, [c for c in columns if c in group])
-            chunk = ref.held_bytes(frame, [*group])
+        if streams(sampler, part):
+            inputs = sampler.held_bytes(frame, [c for c in columns if c in group])
+            chunk = sampler.held_bytes(frame, [*group])
             held = None if None in (inputs, chunk) else inputs * rows + chunk * min(rows, CHUNK_ROWS)
         else:
-            held = ref.held_bytes(frame, _held_by(part, group, columns))
+            held = sampler.held_bytes(frame, _held_by(part, group, columns))
             held = None if held is None else held * rows
         each.append(held)
-    return None if None in each else int(max(each) * per_row * HEADROOM)
+    return None if None in each else int(max(each) * per_row * headroom)
 
 
 def _held_by(steps: list[Step], group: set[str], columns: list[str]) -> list[str]:

@@ -42,7 +42,7 @@ from src.bench.run.measure import ResourceSampler, summarize
 from src.bench.run.memory_estimate import needed_bytes, refusal
 from src.bench.run.memory_limit import enter_limit, format_size
 from src.bench.run.reference import Reference, checked_columns, compute_reference, needed_columns
-from src.bench.run.reference_memory import reference_refusal
+from src.bench.run.reference_memory import engine_need, reference_refusal
 from src.bench.run.steps import apply_steps
 from src.bench.run.variants import STOCK, TUNED
 from src.bench.spec.operators import INTEGER, NUMERIC
@@ -264,6 +264,8 @@ def _memory_refusal(engine: Engine, source: InputSource, steps: list[Step], limi
     if not limit or not engine.holds_everything_in_memory():
         return None
     needed = needed_bytes(source, needed_columns(steps), len(steps), engine.string_overhead_bytes)
+    if needed is not None and needed <= limit:  # the input's size alone fits: what its steps hold may not
+        needed = max(needed, engine_need(engine.name, source, steps) or 0)
     if needed is not None:
         log.info("%s: this input needs about %s in memory (estimate); the limit is %s", engine.name,
                  format_size(needed), format_size(limit))

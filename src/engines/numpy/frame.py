@@ -7,6 +7,7 @@ are scipy CSR matrices.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -41,12 +42,20 @@ def take_rows(column: Any, rows: np.ndarray) -> Any:
 
 
 def held_bytes(column: Any) -> int:
-    """The bytes one column's arrays hold (a CSR matrix: its values, column indices and row pointers)."""
+    """The bytes one column holds: its arrays (a CSR matrix: its values, column indices and row pointers) and the
+    Python objects an object array or a list of token lists points to (the scikit-learn engine's strings), each
+    distinct object once."""
+    if isinstance(column, np.ndarray) and column.dtype == object:
+        return column.nbytes + _objects_bytes(column)
     if isinstance(column, (np.ndarray, pa.Array, pa.ChunkedArray)):
         return column.nbytes
-    if isinstance(column, list):  # the sklearn engine's token lists: not measured
-        return 0
+    if isinstance(column, list):
+        return sys.getsizeof(column) + _objects_bytes([*column, *(t for row in column if row for t in row)])
     return column.data.nbytes + column.indices.nbytes + column.indptr.nbytes
+
+
+def _objects_bytes(objects: Any) -> int:
+    return sum(sys.getsizeof(o) for o in {id(o): o for o in objects}.values())
 
 
 def from_arrow(table: pa.Table) -> Frame:
