@@ -100,6 +100,7 @@ def measure(engine: Engine, source: InputSource, fit_source: InputSource, steps:
                 label = f"warm-up {i + 1}/{warmup}" if is_warmup else f"repetition {i - warmup + 1}/{repeats}"
                 log.info("%s: %s: %.4f s (%s)", engine.name, label, sum(seconds.values()),
                          ", ".join(f"{p} {seconds[p]:.3f}" for p in PHASES))
+        section.update(fused=dict(engine.fused_phases), note=engine.phase_note)  # as the engine read this input
         rows = reference.rows
         summary = summarize(totals)
         record["dataset"]["rows"] = rows

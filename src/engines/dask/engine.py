@@ -34,7 +34,7 @@ from src.bench.run.memory_limit import format_size
 
 from .address import check_reachable, scheduler_url
 from .columns import ROW, arrow
-from .load import load_frame, read_frame
+from .load import PARTITION_BYTES, load_frame, read_frame, streamed_frame
 
 CONNECT_TIMEOUT = "10s"
 CLIENT_BYTES = 400 * 2**20  # this process under --memory-limit: scheduler, nannies, client, pandas and pyarrow
@@ -68,14 +68,17 @@ class DaskEngine(Engine):
         pauses or restarts it (`start`). A worker holds ~500 MiB of its own besides its data (pandas, pyarrow, a
         partition being read and cast), so without --cores there are only as many workers as get MIN_WORKER_BYTES
         each. The workers read the input themselves, not this process, in the reader's partitions (a row group
-        each). A running cluster's workers have their own limits: only this process is limited there."""
+        each); end to end they stream a local Parquet input instead of persisting it (load.streamed_frame). A
+        running cluster's workers have their own limits: only this process is limited there."""
         if self.options.dask_address:
             return "none: a running Dask cluster's workers have their own --memory-limit"
         room = max((limit_bytes - CLIENT_BYTES) // MIN_WORKER_BYTES, 1)
         self._workers = self.options.cores or min(os.cpu_count() or 1, room)
         self._worker_memory = max((limit_bytes - CLIENT_BYTES) // self._workers, 128 * 2**20)
+        streamed = (", end to end: a local Parquet input read again by every fit and the write, in partitions of "
+                    f"about {format_size(PARTITION_BYTES)}") if self.end_to_end else ""
         return (f"LocalCluster memory_limit {format_size(self._worker_memory)} per worker x {self._workers}, "
-                "spilling to disk, never paused or restarted, partitions of a row group")
+                f"spilling to disk, never paused or restarted, partitions of a row group{streamed}")
 
     def check_options(self) -> None:
         address = self.options.dask_address
@@ -122,6 +125,11 @@ class DaskEngine(Engine):
                           keep_partitions=bool(self._worker_memory))
 
     def read(self, source: InputSource, columns: list[str]) -> dd.DataFrame:
+        if self._worker_memory and source.format == "parquet" and source.is_local:
+            self.fused_phases = {"read": "fit and write", "transform": "write"}
+            self.phase_note = ("read only plans the workers' reads of the Parquet row groups, which every fit and "
+                               "the write run again; transform only builds the graph the write computes")
+            return streamed_frame(source, columns)  # under --memory-limit a batch job streams the files
         return read_frame(self.client, source, columns, keep_partitions=bool(self._worker_memory))
 
     def write(self, data: dd.DataFrame, kinds: dict[str, str], path: str) -> None:

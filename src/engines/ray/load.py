@@ -7,16 +7,15 @@ and `collect` sorts by it. Two ways in:
   CSV file with Ray's read_csv, its blocks numbered in file order; Parquet one task per row group, which numbers
   its rows from the footers' counts. Ray Data's read_parquet (2.60) bin-packs row groups into read tasks out of
   file order even with preserve_order (10M rows in 11 row groups came back starting at row group 7), so its
-  blocks cannot be numbered by their order; the tasks read the row groups with pyarrow, as its reader does.
+  blocks cannot be numbered by their order; the tasks read the row groups with pyarrow, as its reader does
+  (src/bench/data/row_groups.py).
   Under --memory-limit the same reads are a lazy Ray Data datasource (`NumberedParquet`), streamed.
 Either way the data ends up in a few blocks per CPU, so every operator runs in parallel, never on one block.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
-from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +24,7 @@ from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
 from src.bench.data.inputs import InputSource, arrow_type, csv_options, read_arrow_table
+from src.bench.data.row_groups import RowGroup, row_group_tables, row_groups, with_positions
 
 ROW = "__row"
 BLOCKS_PER_CPU = 2
@@ -45,7 +45,7 @@ def num_blocks() -> int:
 
 def _read_on_driver(source: InputSource, columns: list[str]) -> ray.data.MaterializedDataset:
     table = read_arrow_table(source, columns)
-    table = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    table = with_positions(table, 0, ROW)
     step = max(1, -(-table.num_rows // num_blocks()))
     slices = [table.slice(start, step) for start in range(0, table.num_rows, step)] or [table]
     return ray.data.from_arrow(slices)
@@ -68,9 +68,9 @@ def read_with_ray(source: InputSource, columns: list[str], block_bytes: int | No
     elif block_bytes:
         return ray.data.read_datasource(NumberedParquet(path, filesystem, schema, block_bytes))
     else:
-        numbered = [ref for piece in _row_groups(path, filesystem, schema, None)
+        numbered = [ref for piece in row_groups(path, filesystem, schema)
                     for ref in _read_row_group.remote(filesystem, schema, piece)]
-        numbered = numbered or [ray.put(_with_rows(schema.empty_table(), 0))]
+        numbered = numbered or [ray.put(with_positions(schema.empty_table(), 0, ROW))]
     if block_bytes and len(numbered) >= num_blocks():
         return ray.data.from_arrow_refs(numbered)
     return ray.data.from_arrow_refs(numbered).repartition(num_blocks())
@@ -88,55 +88,9 @@ def _numbered_csv(path, filesystem, source: InputSource, columns: list[str], sch
     return numbered
 
 
-class RowGroup(NamedTuple):
-    """A slice of the input to read: one Parquet row group, its first row's position in the input, how many rows
-    each table read from it holds, and its size in memory."""
-
-    path: str
-    group: int
-    start: int
-    rows: int
-    batch_rows: int
-    size_bytes: int
-
-
-def _row_groups(path, filesystem, schema: pa.Schema, block_bytes: int | None) -> list[RowGroup]:
-    """Every row group of the files in pyarrow's order (the reference's), numbered from the footers' counts, read
-    whole or in slices of about `block_bytes` decoded. The footers' sizes count encoded bytes, which dictionary
-    pages make several times smaller than the Arrow columns (ctr's row groups: 56 MiB in the footer, 330 MB
-    decoded), so the bytes of a row come from decoding the first rows."""
-    import pyarrow.dataset as pads
-
-    dataset = pads.dataset(path, filesystem=filesystem, format="parquet")
-    head = dataset.head(1000, columns=schema.names) if block_bytes else None
-    row_bytes = head.nbytes / head.num_rows if head is not None and head.num_rows else 0.0
-    pieces, start = [], 0
-    for fragment in dataset.get_fragments():
-        fragment.ensure_complete_metadata()
-        for group in fragment.row_groups:
-            rows = group.num_rows
-            if row_bytes:
-                rows = max(1, min(rows, int(block_bytes // row_bytes)))
-            pieces.append(RowGroup(fragment.path, group.id, start, group.num_rows, rows,
-                                   int(row_bytes * group.num_rows) or group.total_byte_size))
-            start += group.num_rows
-    return pieces
-
-
-def _row_group_tables(filesystem, schema: pa.Schema, piece: RowGroup) -> Iterator[pa.Table]:
-    import pyarrow.parquet as pq
-
-    start = piece.start
-    with pq.ParquetFile(piece.path, filesystem=filesystem) as file:
-        for batch in file.iter_batches(batch_size=piece.batch_rows, row_groups=[piece.group], columns=schema.names):
-            table = pa.Table.from_batches([batch]).select(schema.names).cast(schema)
-            yield _with_rows(table, start)
-            start += table.num_rows
-
-
 @ray.remote(num_returns="streaming")
 def _read_row_group(filesystem, schema: pa.Schema, piece: RowGroup):
-    yield from _row_group_tables(filesystem, schema, piece)
+    yield from row_group_tables(filesystem, schema, piece, ROW)
 
 
 class NumberedParquet(Datasource):
@@ -145,17 +99,17 @@ class NumberedParquet(Datasource):
     def __init__(self, path, filesystem, schema: pa.Schema, block_bytes: int) -> None:
         super().__init__()
         self._filesystem, self._schema = filesystem, schema
-        self._pieces = _row_groups(path, filesystem, schema, block_bytes)
+        self._pieces = row_groups(path, filesystem, schema, block_bytes)
 
     def estimate_inmemory_data_size(self) -> int:
         return sum(piece.size_bytes for piece in self._pieces)
 
     def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
                        data_context=None) -> list[ReadTask]:
-        numbered = _with_rows(self._schema.empty_table(), 0).schema
-        return [ReadTask(partial(_row_group_tables, self._filesystem, self._schema, piece),
+        schema = with_positions(self._schema.empty_table(), 0, ROW).schema
+        return [ReadTask(partial(row_group_tables, self._filesystem, self._schema, piece, ROW),
                          BlockMetadata(num_rows=piece.rows, size_bytes=piece.size_bytes, input_files=[piece.path],
-                                       exec_stats=None), schema=numbered)
+                                       exec_stats=None), schema=schema)
                 for piece in self._pieces]
 
 
@@ -167,8 +121,4 @@ def _num_rows(block: pa.Table) -> int:
 @ray.remote
 def _numbered(block: pa.Table, start: int, schema: pa.Schema) -> pa.Table:
     """The block with the source's column types and its rows' file positions."""
-    return _with_rows(block.select(schema.names).cast(schema), start)
-
-
-def _with_rows(table: pa.Table, start: int) -> pa.Table:
-    return table.append_column(ROW, pa.array(np.arange(start, start + table.num_rows, dtype=np.int64)))
+    return with_positions(block.select(schema.names).cast(schema), start, ROW)
