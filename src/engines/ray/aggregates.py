@@ -1,4 +1,5 @@
-"""Custom Ray aggregations for statistics Ray's preprocessors do not offer.
+"""Custom Ray aggregations for statistics Ray's preprocessors do not offer, and `streamed_aggregate`, which runs
+any of Ray's aggregations as a stream.
 
 Each one is an `AggregateFnV2`: a partial result per block, merged pairwise by `combine`, so a fit is one
 `Dataset.aggregate(...)` job over all its columns. Nulls are skipped (`ignore_nulls=True`): a block without
@@ -6,6 +7,8 @@ any non-null value contributes nothing.
 """
 
 from __future__ import annotations
+
+import pickle
 
 import numpy as np
 import pyarrow as pa
@@ -16,6 +19,23 @@ from ray.data.block import BlockAccessor
 from src.engines.numpy.kernels import counted_order_statistics
 from src.engines.numpy.operators.count_vectorizer import term_counts
 from src.engines.tf_idf import document_frequencies
+
+
+def streamed_aggregate(ds, *aggregates) -> dict:
+    """What `ds.aggregate(*aggregates)` returns, computed by a map_batches task per block (each block's partial
+    results, pickled) merged on the driver as they stream in. Ray's `Dataset.aggregate` is a groupby, an all-to-all
+    operator that gathers every block of its input before it aggregates: over a lazy input (an end-to-end read, a
+    pipeline's earlier steps) that put the whole input in the object store, and 26M ctr rows under a 2 GiB limit
+    were killed in the first fit. The partial results are the aggregations' own (`init`, `accumulate_block`,
+    `merge`, `finalize`)."""
+    def partials(batch: pa.Table) -> dict:
+        return {"partials": [pickle.dumps([a.accumulate_block(a.init(None), batch) for a in aggregates])]}
+
+    merged = [a.init(None) for a in aggregates]
+    blocks = ds.map_batches(partials, batch_format="pyarrow", batch_size=None, zero_copy_batch=True)
+    for row in blocks.iter_rows():
+        merged = [a.merge(m, p) for a, m, p in zip(aggregates, merged, pickle.loads(row["partials"]))]
+    return {a.name: a.finalize(m) for a, m in zip(aggregates, merged)}
 
 
 def _column(block, name: str) -> pa.ChunkedArray:

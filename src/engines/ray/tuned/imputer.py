@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from ray.data.aggregate import Mean
 
-from ..aggregates import LowerMedian, SmallestMode
+from ..aggregates import LowerMedian, SmallestMode, streamed_aggregate
 from ..vectors import map_columns
 
 IMPLEMENTATION = "custom"
@@ -22,7 +22,7 @@ def fit(ds, step):
     if strategy == "constant":
         return [float(step.params["fill_value"])] * len(step.input_cols)
     aggregates = [STATISTICS[strategy](c) for c in step.input_cols]
-    stats = ds.aggregate(*aggregates)
+    stats = streamed_aggregate(ds, *aggregates)
     return [stats[a.name] for a in aggregates]
 
 

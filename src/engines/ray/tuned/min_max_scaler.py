@@ -11,13 +11,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from ray.data.aggregate import Max, Min
 
+from ..aggregates import streamed_aggregate
 from ..vectors import map_columns
 
 IMPLEMENTATION = "custom"
 
 
 def fit(ds, step):
-    stats = ds.aggregate(*[Min(c) for c in step.input_cols], *[Max(c) for c in step.input_cols])
+    stats = streamed_aggregate(ds, *[Min(c) for c in step.input_cols], *[Max(c) for c in step.input_cols])
     return [(stats[f"min({c})"], stats[f"max({c})"]) for c in step.input_cols]
 
 

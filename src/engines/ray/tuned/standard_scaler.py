@@ -11,6 +11,7 @@ from functools import partial
 
 from ray.data.aggregate import Mean, Std
 
+from ..aggregates import streamed_aggregate
 from ..operators.standard_scaler import scale_column
 from ..vectors import map_columns
 
@@ -18,7 +19,7 @@ IMPLEMENTATION = "custom"
 
 
 def fit(ds, step):
-    stats = ds.aggregate(*[Mean(c) for c in step.input_cols], *[Std(c, ddof=0) for c in step.input_cols])
+    stats = streamed_aggregate(ds, *[Mean(c) for c in step.input_cols], *[Std(c, ddof=0) for c in step.input_cols])
     return [(stats[f"mean({c})"], stats[f"std({c})"]) for c in step.input_cols]
 
 

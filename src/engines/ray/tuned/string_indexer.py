@@ -20,6 +20,7 @@ from ray.data.block import BlockAccessor
 from src.bench.spec.operators import INTEGER
 from src.engines.numpy.operators.string_indexer import require_whole_numbers
 
+from ..aggregates import streamed_aggregate
 from ..vectors import map_columns
 
 IMPLEMENTATION = "custom"
@@ -57,7 +58,7 @@ def fit_categories(ds, step) -> list[pa.Array | None]:
     """The sorted categories of every input column, in one aggregate job (sorted again here: the result reaches
     the driver through a block too, as a list)."""
     aggregates = [SortedCategories(c) for c in step.input_cols]
-    stats = ds.aggregate(*aggregates)
+    stats = streamed_aggregate(ds, *aggregates)
     found = [None if stats[a.name] is None else _sorted(_arrow(stats[a.name])) for a in aggregates]
     for values, col, kind in zip(found, step.input_cols, step.input_kinds):
         if kind == INTEGER and values is not None:
