@@ -34,12 +34,12 @@ def row_groups(path, filesystem, schema: pa.Schema, batch_bytes: int | None = No
     import pyarrow.dataset as pads
 
     dataset = pads.dataset(path, filesystem=filesystem, format="parquet")
-    head = dataset.head(HEAD_ROWS, columns=schema.names)
-    row_bytes = head.nbytes / head.num_rows if head.num_rows else 0.0
-    pieces, start = [], 0
+    pieces, start, row_bytes = [], 0, 0.0
     for fragment in dataset.get_fragments():
         fragment.ensure_complete_metadata()
         for group in fragment.row_groups:
+            if not row_bytes and group.num_rows:
+                row_bytes = _row_bytes(fragment.path, filesystem, group.id, schema)
             rows = group.num_rows
             if batch_bytes and row_bytes:
                 rows = max(1, min(rows, int(batch_bytes // row_bytes)))
@@ -47,6 +47,16 @@ def row_groups(path, filesystem, schema: pa.Schema, batch_bytes: int | None = No
                                    int(row_bytes * group.num_rows) or group.total_byte_size))
             start += group.num_rows
     return pieces
+
+
+def _row_bytes(path: str, filesystem, group: int, schema: pa.Schema) -> float:
+    """The decoded bytes of a row, from the first HEAD_ROWS of a row group. (A dataset's `head` read whole row
+    groups of several files ahead: 842 MiB and 6 s for 1,000 rows of ctr, in the engine's process.)"""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path, filesystem=filesystem) as file:
+        batch = next(file.iter_batches(batch_size=HEAD_ROWS, row_groups=[group], columns=schema.names))
+    return batch.nbytes / batch.num_rows if batch.num_rows else 0.0
 
 
 def row_group_tables(filesystem, schema: pa.Schema, piece: RowGroup, row_column: str) -> Iterator[pa.Table]:
