@@ -129,6 +129,10 @@ class RayEngine(Engine):
         return load_dataset(source, columns, self.io_mode, self._block_bytes)
 
     def read(self, source: InputSource, columns: list[str]) -> ray.data.Dataset:
+        if self._block_bytes and source.format == "parquet":  # read_with_ray's lazy datasource
+            self.fused_phases = {"read": "fit and write", "transform": "write"}
+            self.phase_note = ("read only plans Ray Data's read tasks of the Parquet row groups, which every fit and "
+                               "the write run again; transform only plans what the write's tasks compute")
         return read_with_ray(source, columns, self._block_bytes)
 
     @property
