@@ -28,8 +28,7 @@ IMPLEMENTATION = "custom"
 
 class SortedCategories(AggregateFnV2):
     """The distinct non-null values of a column, sorted; None when it has none (ignore_nulls: a block without a
-    value contributes nothing). Ray keeps partial results in a block column, so one may come back as a Python list
-    or a numpy array rather than the Arrow array it was; each is read back with `_arrow`."""
+    value contributes nothing)."""
 
     def __init__(self, on: str) -> None:
         super().__init__(f"categories({on})", zero_factory=lambda: None, on=on, ignore_nulls=True)
@@ -38,15 +37,11 @@ class SortedCategories(AggregateFnV2):
         values = pc.unique(BlockAccessor.for_block(block).to_arrow().column(self._target_col_name)).drop_null()
         return values if len(values) else None
 
-    def combine(self, current, new) -> pa.Array:
-        return pc.unique(pa.concat_arrays([_arrow(current), _arrow(new)]))
+    def combine(self, current: pa.Array, new: pa.Array) -> pa.Array:
+        return pc.unique(pa.concat_arrays([current, new]))
 
-    def finalize(self, accumulator) -> pa.Array:
-        return _sorted(_arrow(accumulator))
-
-
-def _arrow(values) -> pa.Array:
-    return values if isinstance(values, pa.Array) else pa.array(values)
+    def finalize(self, accumulator: pa.Array) -> pa.Array:
+        return _sorted(accumulator)
 
 
 def _sorted(values: pa.Array) -> pa.Array:
@@ -55,11 +50,10 @@ def _sorted(values: pa.Array) -> pa.Array:
 
 
 def fit_categories(ds, step) -> list[pa.Array | None]:
-    """The sorted categories of every input column, in one aggregate job (sorted again here: the result reaches
-    the driver through a block too, as a list)."""
+    """The sorted categories of every input column, in one aggregate job."""
     aggregates = [SortedCategories(c) for c in step.input_cols]
     stats = streamed_aggregate(ds, *aggregates)
-    found = [None if stats[a.name] is None else _sorted(_arrow(stats[a.name])) for a in aggregates]
+    found = [stats[a.name] for a in aggregates]
     for values, col, kind in zip(found, step.input_cols, step.input_kinds):
         if kind == INTEGER and values is not None:
             require_whole_numbers(values.to_numpy(zero_copy_only=False), step.name, col)
