@@ -17,8 +17,13 @@ IMPLEMENTATION = "custom"
 
 
 def fit(ds, step):
+    return document_weights(ds.aggregate, step)
+
+
+def document_weights(aggregate, step) -> list:
+    """Each input column's idf from its document frequencies, aggregated by `aggregate(*aggregations)`."""
     aggregates = [DocumentFrequency(c) for c in step.input_cols]
-    stats = ds.aggregate(*aggregates)
+    stats = aggregate(*aggregates)
     counts = [np.asarray(stats[a.name]) for a in aggregates]
     return [idf_weights(c[0], c[1:], step.params["min_doc_freq"]) for c in counts]
 
