@@ -30,7 +30,8 @@ class RowGroup(NamedTuple):
 
 def row_groups(path, filesystem, schema: pa.Schema, batch_bytes: int | None = None) -> list[RowGroup]:
     """Every row group of the files in pyarrow's order (the reference's), read whole or, with `batch_bytes`, in
-    tables of about that many decoded bytes."""
+    tables of about that many decoded bytes, a row's size measured once by decoding the first rows (without
+    `batch_bytes` nothing is decoded: sizes are the footers')."""
     import pyarrow.dataset as pads
 
     dataset = pads.dataset(path, filesystem=filesystem, format="parquet")
@@ -38,10 +39,10 @@ def row_groups(path, filesystem, schema: pa.Schema, batch_bytes: int | None = No
     for fragment in dataset.get_fragments():
         fragment.ensure_complete_metadata()
         for group in fragment.row_groups:
-            if not row_bytes and group.num_rows:
+            if batch_bytes and not row_bytes and group.num_rows:
                 row_bytes = _row_bytes(fragment.path, filesystem, group.id, schema)
             rows = group.num_rows
-            if batch_bytes and row_bytes:
+            if row_bytes:
                 rows = max(1, min(rows, int(batch_bytes // row_bytes)))
             pieces.append(RowGroup(fragment.path, group.id, start, group.num_rows, rows,
                                    int(row_bytes * group.num_rows) or group.total_byte_size))

@@ -120,8 +120,8 @@ class Engine(ABC):
         return False
 
     def held_bytes(self, data: Any, columns: list[str]) -> int | None:
-        """The bytes these columns of in-process data hold (the reference's memory check); None where the engine
-        cannot tell."""
+        """The bytes these columns of in-process data hold (the memory checks of the reference and of an engine
+        holding everything, on a sample); None where the engine cannot tell, whatever the data."""
         return None
 
     def resource_pids(self) -> list[int]:

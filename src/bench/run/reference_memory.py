@@ -45,8 +45,8 @@ def reference_refusal(source: InputSource, fit_source: InputSource, steps: list[
     rows = _parquet_rows(source)
     if rows is None or rows <= 10 * SAMPLE_ROWS:
         return None
-    needed = _needed_bytes(REFERENCE, source, steps, needed_columns(steps), rows, fit_source is not source,
-                           HEADROOM)
+    needed = _needed_bytes(REFERENCE, source, steps, needed_columns(steps), rows, whole=fit_source is not source,
+                           headroom=HEADROOM)
     if needed is None:
         return None
     if available is None:
@@ -67,8 +67,9 @@ def engine_need(engine: str, source: InputSource, steps: list[Step]) -> int | No
     run of the first rows (ENGINE_HEADROOM included); None when it cannot be told (not a local Parquet input, or an
     engine whose held bytes cannot be measured)."""
     rows = _parquet_rows(source)
-    return None if rows is None else _needed_bytes(engine, source, steps, needed_columns(steps), rows, True,
-                                                       ENGINE_HEADROOM)
+    if rows is None or create_engine(engine, EngineOptions()).held_bytes(None, []) is None:
+        return None  # no sample run for an engine that cannot say what it holds (Polars, DuckDB)
+    return _needed_bytes(engine, source, steps, needed_columns(steps), rows, whole=True, headroom=ENGINE_HEADROOM)
 
 
 def _parquet_rows(source: InputSource) -> int | None:
